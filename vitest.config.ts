@@ -11,11 +11,39 @@ const alias = {
 export default defineConfig({
   test: {
     projects: [
-      { resolve: { alias }, test: { name: 'core', root: src('./packages/core'), environment: 'node' } },
-      { resolve: { alias }, test: { name: 'relay', root: src('./packages/relay'), environment: 'node', testTimeout: 30_000 } },
-      { resolve: { alias }, test: { name: 'loops-emulator', root: src('./packages/loops-emulator'), environment: 'node' } },
-      { resolve: { alias }, test: { name: 'segment-plugin', root: src('./packages/segment-plugin'), environment: 'node' } },
-      { resolve: { alias }, test: { name: 'rudder-plugin', root: src('./packages/rudder-plugin'), environment: 'node' } },
+      {
+        resolve: { alias },
+        test: { name: 'core', root: src('./packages/core'), environment: 'node' },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'relay',
+          root: src('./packages/relay'),
+          environment: 'node',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'loops-emulator',
+          root: src('./packages/loops-emulator'),
+          environment: 'node',
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'segment-plugin',
+          root: src('./packages/segment-plugin'),
+          environment: 'node',
+        },
+      },
+      {
+        resolve: { alias },
+        test: { name: 'rudder-plugin', root: src('./packages/rudder-plugin'), environment: 'node' },
+      },
     ],
   },
 })

@@ -42,7 +42,9 @@ const e2e = {
   failed: p ? (p.stats.unexpected ?? 0) + (p.stats.flaky ?? 0) : 1,
   skipped: p?.stats?.skipped ?? 0,
 }
-console.log(`\nunit (vitest): ${unit.passed} passed, ${unit.failed} failed, ${unit.skipped} skipped`)
+console.log(
+  `\nunit (vitest): ${unit.passed} passed, ${unit.failed} failed, ${unit.skipped} skipped`,
+)
 console.log(`e2e (playwright): ${e2e.passed} passed, ${e2e.failed} failed, ${e2e.skipped} skipped`)
 let failedTotal = unit.failed + e2e.failed
 if (crashed && failedTotal === 0) failedTotal = 1 // a runner failed outside any test

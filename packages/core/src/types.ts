@@ -67,9 +67,7 @@ export interface BatchResponse {
 }
 
 /** Debug logger: every drop, skip and delivery outcome goes through one of these. */
-export interface DebugLogger {
-  (message: string, detail?: unknown): void
-}
+export type DebugLogger = (message: string, detail?: unknown) => void
 
 /** Minimal synchronous key-value storage (localStorage-compatible). */
 export interface KeyValueStorage {
