@@ -1,0 +1,54 @@
+// The seam between the relay's HTTP side (app.ts, relay.ts) and delivery: createRelay picks one
+// DeliveryMode and hands it validated messages; the mode owns pacing, retries and outcomes.
+import type { WireMessage } from '@loops-cdp/core/protocol'
+import type { LoopsClient } from '../loops-client'
+import type { Pacer } from '../pacer'
+
+export type DeliveryOutcome =
+  | {
+      kind: 'delivered'
+      messageId: string
+      type: 'contact' | 'event'
+      status: number
+      latencyMs: number
+      duplicate?: boolean
+      /** How many wire messages shared this Loops call (contact updates merged into one). */
+      mergedWith?: number
+    }
+  | {
+      kind: 'retried'
+      messageId: string
+      type: 'contact' | 'event'
+      status?: number
+      reason: string
+      attempt: number
+      retryInMs: number
+    }
+  | {
+      kind: 'dead-lettered'
+      messageId: string
+      type: 'contact' | 'event'
+      status?: number
+      reason: string
+    }
+
+export interface SubmitResult {
+  status: 200 | 202 | 503
+  retryAfterSeconds?: number
+  rejected: Array<{ index: number; messageId: string; error: string }>
+}
+
+export interface DeliveryMode {
+  readonly name: 'direct' | 'queue' | 'redis'
+  submit(items: Array<{ index: number; message: WireMessage }>): Promise<SubmitResult>
+  start(): void
+  stop(): Promise<void>
+  depth(): number
+}
+
+export interface DeliveryModeOptions {
+  loops: LoopsClient
+  pacer: Pacer
+  onOutcome(outcome: DeliveryOutcome): void
+  log?: (line: Record<string, unknown>) => void
+}
