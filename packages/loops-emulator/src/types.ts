@@ -60,7 +60,10 @@ export interface EventRecord {
   userId: string | null
   contactId: string
   eventProperties: Record<string, string | number | boolean>
+  /** The top-level contact properties as sent, ignored ones included. */
   contactProperties: JsonObject
+  /** Keys of `contactProperties` accepted but not stored (not properties of the team). */
+  ignoredProperties: string[]
   mailingLists: Record<string, boolean>
   idempotencyKey: string | null
   headers: Record<string, string>

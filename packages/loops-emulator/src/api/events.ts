@@ -40,6 +40,7 @@ export function sendEvent(ctx: ApiContext): ApiResult {
     contactId: contact.id,
     eventProperties,
     contactProperties,
+    ignoredProperties: plan.ignored,
     mailingLists: plan.mailingLists,
     idempotencyKey,
     headers: redactHeaders(ctx.req.headers),
