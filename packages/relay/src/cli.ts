@@ -1,0 +1,81 @@
+// The `loops-relay` command: environment + flags → createRelay → Node http server. Prints one
+// JSON line with the URL once listening (with the real port when PORT=0) and stops gracefully
+// on SIGTERM/SIGINT, letting Loops calls in flight finish (the queue keeps everything else).
+
+import { ConfigError, configFromEnv, isLoopbackUrl } from './config'
+import { parseFlags, USAGE } from './flags'
+import { createRelay } from './relay'
+import { serveRelay } from './serve'
+
+const STOP_TIMEOUT_MS = 15_000
+
+const line = (level: string, msg: string, fields: Record<string, unknown> = {}) => {
+  const text = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })
+  if (level === 'error') console.error(text)
+  else console.log(text)
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2))
+  if (flags.help) {
+    process.stdout.write(USAGE)
+    return
+  }
+  const input = configFromEnv({ ...process.env, ...flags.env })
+  input.mode ??= 'queue' // a long-running server can keep a durable queue
+  const apiUrl = input.loopsApiUrl ?? 'https://app.loops.so/api'
+  if (input.loopsApiKey === undefined && !isLoopbackUrl(apiUrl)) {
+    throw new ConfigError(
+      'LOOPS_API_KEY',
+      `not set. The relay needs your Loops API key to call ${apiUrl}; without one it only ` +
+        'starts when LOOPS_API_URL points at a loopback address (the local emulator).',
+    )
+  }
+  const relay = createRelay(input)
+  await relay.start()
+  const served = await serveRelay(relay, {
+    port: relay.config.port,
+    ...(relay.config.host ? { host: relay.config.host } : {}),
+  })
+  line('info', 'listening', {
+    url: served.url,
+    port: served.port,
+    mode: relay.config.mode,
+    loopsApiUrl: relay.config.loopsApiUrl,
+  })
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1) // a second signal: the operator insists
+    stopping = true
+    line('info', 'stopping', { signal })
+    // Bounded: a hung Loops call must not keep a deploy waiting forever.
+    setTimeout(() => {
+      line('error', 'stop timed out, exiting', { timeoutMs: STOP_TIMEOUT_MS })
+      process.exit(1)
+    }, STOP_TIMEOUT_MS).unref()
+    Promise.all([served.close(), relay.stop()]).then(
+      () => {
+        line('info', 'stopped')
+        process.exit(0)
+      },
+      (error: unknown) => {
+        line('error', 'stop failed', { error: describe(error) })
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'
+}
+
+main().catch((error: unknown) => {
+  // ConfigError names the setting and never holds a secret value; other errors: name + message.
+  const message = error instanceof ConfigError ? error.message : describe(error)
+  console.error(`loops-relay: ${message}`)
+  process.exitCode = 1
+})

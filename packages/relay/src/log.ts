@@ -1,0 +1,81 @@
+// Structured logs: one JSON object per line, one line per delivery outcome. Lines carry ids,
+// statuses and reasons only — no property values, no email addresses, never the API key.
+// Every line goes through `scrub`, so even a Loops error text that echoes input is cleaned.
+
+import type { DeliveryOutcome } from './delivery/types'
+
+export type LogLine = Record<string, unknown>
+export type LogSink = (line: LogLine) => void
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+
+export interface RelayLogger {
+  log(level: LogLevel, msg: string, fields?: LogLine): void
+  outcome(outcome: DeliveryOutcome): void
+}
+
+/** Default sink: a JSON line on stdout (stderr for warn/error), which every runtime supports. */
+export const consoleSink: LogSink = (line) => {
+  const text = JSON.stringify(line)
+  if (line.level === 'warn' || line.level === 'error') console.error(text)
+  else console.log(text)
+}
+
+const EMAIL = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g
+const MAX_STRING = 300
+
+export function createLogger(options: { sink?: LogSink; secrets?: Array<string | undefined> }) {
+  const sink = options.sink ?? consoleSink
+  // Short "secrets" (e.g. the emulator's 'test') would redact ordinary words; 4+ chars only.
+  const secrets = (options.secrets ?? []).filter((s): s is string => !!s && s.length >= 4)
+
+  function scrubString(value: string): string {
+    let out = value
+    for (const secret of secrets) out = out.split(secret).join('[redacted]')
+    out = out.replace(EMAIL, '[email]')
+    return out.length > MAX_STRING ? `${out.slice(0, MAX_STRING)}…` : out
+  }
+
+  function scrub(value: unknown, depth: number): unknown {
+    if (typeof value === 'string') return scrubString(value)
+    if (value === null || typeof value !== 'object' || depth > 4) {
+      return typeof value === 'object' && value !== null ? '[object]' : value
+    }
+    if (Array.isArray(value)) return value.slice(0, 20).map((item) => scrub(item, depth + 1))
+    const out: LogLine = {}
+    for (const [key, item] of Object.entries(value)) out[key] = scrub(item, depth + 1)
+    return out
+  }
+
+  const logger: RelayLogger = {
+    log(level, msg, fields = {}) {
+      const line = scrub({ time: new Date().toISOString(), level, msg, ...fields }, 0) as LogLine
+      try {
+        sink(line)
+      } catch {
+        // A broken sink must never break delivery.
+      }
+    },
+    outcome(outcome) {
+      const base = { outcome: outcome.kind, messageId: outcome.messageId, type: outcome.type }
+      if (outcome.kind === 'delivered') {
+        logger.log('info', 'delivery', {
+          ...base,
+          status: outcome.status,
+          latencyMs: outcome.latencyMs,
+          ...(outcome.duplicate ? { duplicate: true } : {}),
+        })
+      } else if (outcome.kind === 'retried') {
+        logger.log('warn', 'delivery', {
+          ...base,
+          status: outcome.status,
+          reason: outcome.reason,
+          attempt: outcome.attempt,
+          retryInMs: outcome.retryInMs,
+        })
+      } else {
+        logger.log('error', 'delivery', { ...base, status: outcome.status, reason: outcome.reason })
+      }
+    },
+  }
+  return logger
+}

@@ -1,0 +1,29 @@
+import { defineConfig } from 'tsup'
+
+// One object per shipped artifact (vercel/analytics style). Both builds run at once into dist/.
+export default defineConfig([
+  {
+    // npm entry: ESM + CJS + types. Dependencies (core, hono, ky, better-sqlite3) stay imports.
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    // The CLI build below writes into the same folder at the same time: keep its file.
+    clean: ['!cli.js'],
+    target: 'node20',
+    platform: 'node',
+    external: ['better-sqlite3'],
+    sourcemap: true,
+  },
+  {
+    // `loops-relay` / `node dist/cli.js`: one self-contained file (core bundled in), so the CLI
+    // runs from a fresh build of this package alone. better-sqlite3 is native: never bundled.
+    entry: { cli: 'src/cli.ts' },
+    format: ['esm'],
+    noExternal: ['@loops-cdp/core'],
+    external: ['better-sqlite3'],
+    splitting: false,
+    banner: { js: '#!/usr/bin/env node' },
+    target: 'node20',
+    platform: 'node',
+  },
+])
