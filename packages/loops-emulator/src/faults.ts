@@ -25,7 +25,8 @@ export function parseFaultRule(input: unknown): FaultRule {
     rule.status = r.status as FaultRule['status']
   }
   if (r.path !== undefined) {
-    if (typeof r.path !== 'string' || !r.path.startsWith('/')) {
+    // Faults apply to the Loops API only, so a path without `/api/` would never match.
+    if (typeof r.path !== 'string' || !r.path.startsWith('/api/')) {
       throw new FaultRuleError(
         '"path" must be a full request path such as /api/v1/events/send',
         input,
