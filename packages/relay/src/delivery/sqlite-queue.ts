@@ -1,0 +1,72 @@
+// Queue mode (CLI default): `submit` commits the batch to SQLite and answers 202; a worker
+// drains it at the Loops rate. Nothing accepted is lost on a crash (DESIGN §4).
+import type { BackoffOptions } from './backoff'
+import { openSqliteStore } from './sqlite-store'
+import type { QueueStore } from './store'
+import type { DeliveryMode, DeliveryModeOptions } from './types'
+import { createWorker } from './worker'
+
+export interface QueueModeOptions extends DeliveryModeOptions {
+  /** RELAY_DATA_DIR: where `queue.db` lives. */
+  dataDir: string
+  synchronous?: 'normal' | 'full'
+  /** Above this many queued messages `submit` answers 503 (back-pressure). Default 1,000,000. */
+  maxDepth?: number
+  concurrency?: number
+  maxAttempts?: number
+  backoff?: BackoffOptions
+}
+
+export interface QueueMode extends DeliveryMode {
+  readonly store: QueueStore
+}
+
+const BUSY_RETRY_AFTER_SECONDS = 5
+
+export function createSqliteQueueMode(options: QueueModeOptions): QueueMode {
+  const store = openSqliteStore({
+    dataDir: options.dataDir,
+    ...(options.synchronous ? { synchronous: options.synchronous } : {}),
+  })
+  return createQueueMode({ ...options, store })
+}
+
+/** Queue mode over any QueueStore (SQLite now; Redis later). */
+export function createQueueMode(
+  options: Omit<QueueModeOptions, 'dataDir'> & { store: QueueStore; name?: 'queue' | 'redis' },
+): QueueMode {
+  const { store, log } = options
+  const maxDepth = options.maxDepth ?? 1_000_000
+  const worker = createWorker(options)
+  let closed = false
+
+  return {
+    name: options.name ?? 'queue',
+    store,
+    async submit(items) {
+      if (closed || store.depth() >= maxDepth) {
+        return { status: 503, retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS, rejected: [] }
+      }
+      try {
+        await store.enqueue(
+          items.map((item) => item.message),
+          Date.now(),
+        )
+      } catch (error) {
+        // Not stored, so not accepted: the browser keeps the batch and tries again.
+        log?.({ level: 'error', msg: 'queue write failed', error: String(error) })
+        return { status: 503, retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS, rejected: [] }
+      }
+      worker.poke()
+      return { status: 202, rejected: [] }
+    },
+    start: () => worker.start(),
+    async stop() {
+      if (closed) return
+      closed = true
+      await worker.stop()
+      await store.close()
+    },
+    depth: () => store.depth(),
+  }
+}

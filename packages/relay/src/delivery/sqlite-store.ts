@@ -1,0 +1,184 @@
+// QueueStore on better-sqlite3 in WAL mode. Each method is one transaction, so whatever a
+// method returned is on disk; a SIGKILL loses at most calls that had not returned yet.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { WireMessage } from '@loops-cdp/core/protocol'
+import Database from 'better-sqlite3'
+import type { QueuedRow, QueueStore } from './store'
+
+export interface SqliteStoreOptions {
+  /** Directory of `queue.db` (created if missing). */
+  dataDir: string
+  /**
+   * `normal` (default) survives a process crash — WAL commits reach the OS at once; `full`
+   * also survives power loss, at an fsync per batch.
+   */
+  synchronous?: 'normal' | 'full'
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id   TEXT    NOT NULL UNIQUE,
+  type         TEXT    NOT NULL,
+  email        TEXT,
+  user_id      TEXT,
+  payload      TEXT    NOT NULL,
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  available_at INTEGER NOT NULL,
+  leased_until INTEGER,
+  solo         INTEGER NOT NULL DEFAULT 0,
+  last_error   TEXT,
+  enqueued_at  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  seq         INTEGER PRIMARY KEY,
+  message_id  TEXT    NOT NULL,
+  type        TEXT    NOT NULL,
+  payload     TEXT    NOT NULL,
+  status      INTEGER,
+  reason      TEXT    NOT NULL,
+  attempts    INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  dead_at     INTEGER NOT NULL
+);`
+
+interface Row {
+  seq: number
+  message_id: string
+  type: 'contact' | 'event'
+  email: string | null
+  user_id: string | null
+  attempts: number
+  available_at: number
+  leased_until: number | null
+  solo: number
+  payload?: string
+}
+
+const COLUMNS = 'seq, message_id, type, email, user_id, attempts, available_at, leased_until, solo'
+const IN_SEQS = 'seq IN (SELECT value FROM json_each(?))'
+
+export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
+  mkdirSync(options.dataDir, { recursive: true })
+  const db = new Database(join(options.dataDir, 'queue.db'))
+  db.pragma('journal_mode = WAL')
+  db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+  db.pragma('busy_timeout = 5000')
+  db.exec(SCHEMA)
+
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO messages (message_id, type, email, user_id, payload, available_at, enqueued_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const peek = db.prepare(`SELECT ${COLUMNS} FROM messages ORDER BY seq LIMIT ?`)
+  const load = db.prepare(`SELECT ${COLUMNS}, payload FROM messages WHERE ${IN_SEQS} ORDER BY seq`)
+  const lease = db.prepare(`UPDATE messages SET leased_until = ? WHERE ${IN_SEQS}`)
+  const ack = db.prepare(`DELETE FROM messages WHERE ${IN_SEQS}`)
+  const retry = db.prepare(
+    `UPDATE messages SET attempts = attempts + ?, available_at = ?, last_error = ?, leased_until = NULL
+     WHERE ${IN_SEQS}`,
+  )
+  const split = db.prepare(`UPDATE messages SET solo = 1, leased_until = NULL WHERE ${IN_SEQS}`)
+  const bury = db.prepare(
+    `INSERT OR REPLACE INTO dead_letters (seq, message_id, type, payload, status, reason, attempts, enqueued_at, dead_at)
+     SELECT seq, message_id, type, payload, ?, ?, attempts, enqueued_at, ? FROM messages WHERE ${IN_SEQS}`,
+  )
+  const recover = db.prepare(
+    'UPDATE messages SET leased_until = NULL WHERE leased_until IS NOT NULL',
+  )
+  const dead = db.prepare('SELECT * FROM dead_letters ORDER BY seq DESC LIMIT ?')
+  let depth = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n
+
+  const enqueueAll = db.transaction((messages: readonly WireMessage[], now: number) => {
+    let added = 0
+    for (const m of messages) {
+      const payload = JSON.stringify(m)
+      added += insert.run(
+        m.messageId,
+        m.type,
+        m.email ?? null,
+        m.userId ?? null,
+        payload,
+        now,
+        now,
+      ).changes
+    }
+    return added
+  })
+  const buryAll = db.transaction(
+    (seqs: string, status: number | null, reason: string, at: number) => {
+      bury.run(status, reason, at, seqs)
+      return ack.run(seqs).changes
+    },
+  )
+
+  return {
+    async enqueue(messages, now) {
+      const added = enqueueAll(messages, now)
+      depth += added
+      return added
+    },
+    async peek(limit) {
+      const now = Date.now()
+      return (peek.all(limit) as Row[]).map((row) => toQueued(row, now))
+    },
+    async load(seqs) {
+      const now = Date.now()
+      return (load.all(JSON.stringify(seqs)) as Row[]).map((row) => ({
+        ...toQueued(row, now),
+        message: JSON.parse(row.payload as string) as WireMessage,
+      }))
+    },
+    async lease(seqs, until) {
+      lease.run(until, JSON.stringify(seqs))
+    },
+    async ack(seqs) {
+      depth -= ack.run(JSON.stringify(seqs)).changes
+    },
+    async retry(seqs, { availableAt, reason, countAttempt }) {
+      retry.run(countAttempt ? 1 : 0, availableAt, reason, JSON.stringify(seqs))
+    },
+    async split(seqs) {
+      split.run(JSON.stringify(seqs))
+    },
+    async deadLetter(seqs, { status, reason, at }) {
+      depth -= buryAll(JSON.stringify(seqs), status ?? null, reason, at)
+    },
+    async recover() {
+      return recover.run().changes
+    },
+    async deadLetters(limit = 100) {
+      return (
+        dead.all(limit) as Array<Row & { status: number | null; reason: string; dead_at: number }>
+      ).map((row) => ({
+        messageId: row.message_id,
+        type: row.type,
+        status: row.status ?? undefined,
+        reason: row.reason,
+        attempts: row.attempts,
+        deadAt: row.dead_at,
+        message: JSON.parse(row.payload as string) as WireMessage,
+      }))
+    },
+    depth: () => depth,
+    async close() {
+      if (db.open) db.close()
+    },
+  }
+}
+
+function toQueued(row: Row, now: number): QueuedRow {
+  return {
+    seq: row.seq,
+    messageId: row.message_id,
+    type: row.type,
+    email: row.email ?? undefined,
+    userId: row.user_id ?? undefined,
+    attempts: row.attempts,
+    availableAt: row.available_at,
+    // A lease past its time is void: its worker died or hung.
+    leased: row.leased_until !== null && row.leased_until > now,
+    solo: row.solo === 1,
+  }
+}

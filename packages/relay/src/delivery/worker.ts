@@ -1,0 +1,202 @@
+// Drains a QueueStore into Loops at the pacer's rate: plan (per-contact order, merging) →
+// lease → token → call → ack, retry with backoff, split a rejected merge, or dead-letter.
+import type { LoopsFailure } from '../loops-client'
+import { type BackoffOptions, backoffDelay } from './backoff'
+import { planGroups } from './plan'
+import { sendGroup } from './send'
+import type { QueuedRow, QueueStore } from './store'
+import type { DeliveryModeOptions } from './types'
+
+export interface WorkerOptions extends DeliveryModeOptions {
+  store: QueueStore
+  /** Loops calls in flight at once. Default 8 (Loops answers in ~100–500 ms at 10/s). */
+  concurrency?: number
+  /** Rows the planner looks at per round. Default 1000. */
+  window?: number
+  /** Failed tries (429s not counted) before a message is dead-lettered. Default 30. */
+  maxAttempts?: number
+  /** A lease outlives a hung call by this much; must exceed the client timeout. Default 60 s. */
+  leaseMs?: number
+  backoff?: BackoffOptions
+}
+
+export interface Worker {
+  start(): void
+  /** Wakes the loop (new rows were queued). */
+  poke(): void
+  /** Stops taking new work and waits for calls in flight. */
+  stop(): Promise<void>
+  inFlight(): number
+}
+
+const IDLE_POLL_MS = 1000
+
+export function createWorker(options: WorkerOptions): Worker {
+  const { store, loops, pacer, onOutcome, log } = options
+  const concurrency = options.concurrency ?? 8
+  const window = options.window ?? 1000
+  const maxAttempts = options.maxAttempts ?? 30
+  const leaseMs = options.leaseMs ?? 60_000
+  const inflight = new Map<number, Promise<void>>() // by first seq of the group
+  const busy = new Set<number>() // every seq in flight
+  let running: Promise<void> | undefined
+  let abort = new AbortController()
+  let wake: (() => void) | undefined
+  let dirty = false // a poke while the loop was busy: look again before sleeping
+
+  const poke = () => {
+    dirty = true
+    wake?.()
+  }
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (dirty) return resolve()
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        wake = undefined
+        resolve()
+      }
+      wake = done
+    })
+
+  async function loop(): Promise<void> {
+    while (!abort.signal.aborted) {
+      if (inflight.size >= concurrency) {
+        await sleep(IDLE_POLL_MS)
+        continue
+      }
+      dirty = false
+      const now = Date.now()
+      const rows = await store.peek(window)
+      const ready = (r: QueuedRow) => !r.leased && !busy.has(r.seq) && r.availableAt <= now
+      const [group] = planGroups(
+        rows.map((r) => ({ ...r, ready: ready(r) })),
+        { maxGroups: 1 },
+      )
+      if (!group) {
+        await sleep(nextDueIn(rows, now))
+        continue
+      }
+      for (const seq of group) busy.add(seq)
+      await store.lease(group, Date.now() + leaseMs)
+      if (!(await pacer.acquire(abort.signal))) {
+        await store.retry(group, {
+          availableAt: Date.now(),
+          reason: 'stopped',
+          countAttempt: false,
+        })
+        for (const seq of group) busy.delete(seq)
+        break
+      }
+      const first = group[0] as number
+      const call = deliver(group).catch((error: unknown) => {
+        // A store failure (disk) must not kill the loop; the lease lapses and the rows return.
+        log?.({ level: 'error', msg: 'delivery failed', error: String(error) })
+      })
+      inflight.set(
+        first,
+        call.finally(() => {
+          inflight.delete(first)
+          for (const seq of group) busy.delete(seq)
+          poke()
+        }),
+      )
+    }
+  }
+
+  async function deliver(group: number[]): Promise<void> {
+    const rows = await store.load(group)
+    if (rows.length === 0) return pacer.release()
+    const result = await sendGroup(
+      loops,
+      rows.map((r) => r.message),
+    )
+    pacer.observe(result)
+    const at = Date.now()
+    if (result.ok) {
+      await store.ack(group)
+      for (const r of rows) {
+        onOutcome({
+          kind: 'delivered',
+          messageId: r.messageId,
+          type: r.type,
+          status: result.status,
+          latencyMs: result.latencyMs,
+          ...(result.duplicate ? { duplicate: true } : {}),
+          ...(rows.length > 1 ? { mergedWith: rows.length } : {}),
+        })
+      }
+      return
+    }
+    if (!result.retryable && rows.length > 1) {
+      // One of the merged updates is bad: send each alone so only that one is dead-lettered.
+      await store.split(group)
+      log?.({ level: 'warn', msg: 'merged contact update rejected; splitting', count: rows.length })
+      return
+    }
+    const attempt = Math.max(...rows.map((r) => r.attempts)) + 1
+    if (!result.retryable || (result.status !== 429 && attempt >= maxAttempts)) {
+      const reason = result.retryable
+        ? `gave up after ${attempt} tries: ${result.reason}`
+        : result.reason
+      await store.deadLetter(group, { status: result.status, reason, at })
+      for (const r of rows) onOutcome(deadOutcome(r, result, reason))
+      return
+    }
+    const countAttempt = result.status !== 429
+    const retryInMs = backoffDelay(countAttempt ? attempt : 1, result.retryAfterMs, options.backoff)
+    await store.retry(group, { availableAt: at + retryInMs, reason: result.reason, countAttempt })
+    for (const r of rows) {
+      onOutcome({
+        kind: 'retried',
+        messageId: r.messageId,
+        type: r.type,
+        ...(result.status !== undefined ? { status: result.status } : {}),
+        reason: result.reason,
+        attempt,
+        retryInMs,
+      })
+    }
+  }
+
+  return {
+    start() {
+      if (running) return
+      abort = new AbortController()
+      running = store
+        .recover()
+        .then(loop)
+        .catch((error: unknown) => {
+          log?.({ level: 'error', msg: 'queue worker stopped', error: String(error) })
+        })
+    },
+    poke,
+    async stop() {
+      abort.abort()
+      poke()
+      await running
+      running = undefined
+      await Promise.all(inflight.values())
+    },
+    inFlight: () => busy.size,
+  }
+}
+
+function deadOutcome(row: QueuedRow, result: LoopsFailure, reason: string) {
+  return {
+    kind: 'dead-lettered' as const,
+    messageId: row.messageId,
+    type: row.type,
+    ...(result.status !== undefined ? { status: result.status } : {}),
+    reason,
+  }
+}
+
+/** Sleep until the earliest backoff ends, but look again at least every second. */
+function nextDueIn(rows: readonly QueuedRow[], now: number): number {
+  let next = IDLE_POLL_MS
+  for (const r of rows)
+    if (!r.leased && r.availableAt > now) next = Math.min(next, r.availableAt - now)
+  return Math.max(5, next)
+}
