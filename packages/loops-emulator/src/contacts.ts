@@ -24,26 +24,33 @@ export function newId(): string {
   return `c${Array.from(randomBytes(24), (b) => (b % 36).toString(36)).join('')}`
 }
 
+/** Contacts in creation order, indexed by email and by userId (the two ways Loops matches). */
 export class ContactStore {
-  private contacts: StoredContact[] = []
+  private readonly byId = new Map<string, StoredContact>()
+  private readonly emails = new Map<string, StoredContact>()
+  private readonly userIds = new Map<string, StoredContact>()
 
   all(): StoredContact[] {
-    return [...this.contacts]
+    return [...this.byId.values()]
+  }
+
+  get size(): number {
+    return this.byId.size
   }
 
   byEmail(email: string): StoredContact | undefined {
-    return this.contacts.find((c) => c.email === email)
+    return this.emails.get(email)
   }
 
   byUserId(userId: string): StoredContact | undefined {
-    return this.contacts.find((c) => c.userId === userId)
+    return this.userIds.get(userId)
   }
 
   add(email: string | null, userId: string | null): StoredContact {
     const contact: StoredContact = {
       id: newId(),
-      email,
-      userId,
+      email: null,
+      userId: null,
       firstName: null,
       lastName: null,
       source: 'API',
@@ -52,16 +59,35 @@ export class ContactStore {
       lists: new Set(),
       extra: new Map(),
     }
-    this.contacts.push(contact)
+    this.byId.set(contact.id, contact)
+    this.link(contact, email ?? undefined, userId ?? undefined)
     return contact
   }
 
+  /** Sets a contact's email and/or userId, keeping the indexes in step. */
+  link(contact: StoredContact, email: string | undefined, userId: string | undefined): void {
+    if (email !== undefined && email !== contact.email) {
+      if (contact.email !== null) this.emails.delete(contact.email)
+      contact.email = email
+      this.emails.set(email, contact)
+    }
+    if (userId !== undefined && userId !== contact.userId) {
+      if (contact.userId !== null) this.userIds.delete(contact.userId)
+      contact.userId = userId
+      this.userIds.set(userId, contact)
+    }
+  }
+
   remove(contact: StoredContact): void {
-    this.contacts = this.contacts.filter((c) => c !== contact)
+    this.byId.delete(contact.id)
+    if (contact.email !== null) this.emails.delete(contact.email)
+    if (contact.userId !== null) this.userIds.delete(contact.userId)
   }
 
   clear(): void {
-    this.contacts = []
+    this.byId.clear()
+    this.emails.clear()
+    this.userIds.clear()
   }
 
   /**

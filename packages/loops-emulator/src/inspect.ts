@@ -68,7 +68,7 @@ function summary(state: EmulatorState) {
     properties: state.properties.list('custom'),
     pendingFaults: state.faults.pending(),
     counts: {
-      contacts: state.contacts.all().length,
+      contacts: state.contacts.size,
       events: state.events().length,
       requests: state.requests().length,
       transactional: state.transactional().length,

@@ -57,10 +57,9 @@ export function updateContact(ctx: ApiContext): ApiResult {
 export function upsert(ctx: ApiContext, email: string | undefined, userId: string | undefined) {
   const { contacts } = ctx.state
   const resolved = contacts.resolve(email, userId)
-  const contact = resolved.contact ?? contacts.add(email ?? null, userId ?? null)
-  if (email !== undefined) contact.email = email
-  if (userId !== undefined) contact.userId = userId
-  return contact
+  if (!resolved.contact) return contacts.add(email ?? null, userId ?? null)
+  contacts.link(resolved.contact, email, userId)
+  return resolved.contact
 }
 
 /** GET /v1/contacts/find?email=… or ?userId=…: exactly one parameter; answers an array. */
