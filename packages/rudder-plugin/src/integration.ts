@@ -1,0 +1,97 @@
+import {
+  createLoopsCdp,
+  createStorage,
+  type LoopsCdp,
+  type LoopsCdpEnvironment,
+  LoopsCdpError,
+  type LoopsCdpOptions,
+} from '@loops-cdp/core'
+import type {
+  RSACustomIntegration,
+  RSAEvent,
+  RSALogger,
+  RSAnalytics,
+} from '@rudderstack/analytics-js'
+import { createResetWatch } from './reset-watch'
+import { toCdpCall } from './to-cdp-call'
+
+export type LoopsIntegrationOptions = LoopsCdpOptions
+
+/**
+ * The integration, plus delivery controls for the page. RudderStack works on a copy of the
+ * object; these closures share state with it, so call them on the object you created.
+ */
+export interface LoopsIntegration extends RSACustomIntegration {
+  /** Resolves when everything queued so far got an answer from the relay (or is kept for retry). */
+  flush(): Promise<void>
+  /** Messages waiting for the relay in this tab (0 when core cannot tell). */
+  pending(): number
+}
+
+/**
+ * The Loops integration for `rudderanalytics.addCustomIntegration(destinationId, …)`: a plain
+ * object of closures, because the SDK copies only own enumerable properties of what it is given.
+ * RudderStack filters custom integrations by the key 'Custom Device Mode' only, so
+ * `integrations: { Loops: false }` is honoured here.
+ */
+export function loopsIntegration(
+  options: LoopsIntegrationOptions,
+  env?: LoopsCdpEnvironment,
+): LoopsIntegration {
+  let cdp: LoopsCdp | undefined
+  let resetSeen: ReturnType<typeof createResetWatch> | undefined
+  const client = (): LoopsCdp => {
+    cdp ??= createLoopsCdp(options, env)
+    resetSeen ??= createResetWatch(
+      createStorage(env?.storage),
+      `${options.storagePrefix ?? 'loops-cdp'}:rudder-identity`,
+    )
+    return cdp
+  }
+  const send = (_analytics: RSAnalytics, _logger: RSALogger, { message }: RSAEvent): void => {
+    try {
+      if (!enabled(message.integrations)) return
+      const loops = client()
+      if (resetSeen?.(message.anonymousId, message.userId ?? '')) loops.reset()
+      loops.handle(toCdpCall(message))
+    } catch (error) {
+      report(options, error)
+    }
+  }
+
+  return {
+    // A throw here (invalid options) makes RudderStack mark the destination as failed and log it.
+    init: () => {
+      client()
+    },
+    // Nothing to wait for: no vendor script. The SDK replays events sent before ready.
+    isReady: () => true,
+    identify: send,
+    track: send,
+    flush: () => cdp?.flush() ?? Promise.resolve(),
+    pending: () => pendingOf(cdp),
+  }
+}
+
+/** `LoopsCdp.pending()` is optional in core's API; absent → 0. */
+const pendingOf = (cdp: (LoopsCdp & { pending?: () => number }) | undefined): number =>
+  cdp?.pending?.() ?? 0
+
+/**
+ * RudderStack has already applied `All` / `'Custom Device Mode'` to the whole custom destination;
+ * `Loops` is ours to honour, with the same precedence (`Loops` ?? `'Custom Device Mode'` ?? `All`).
+ */
+function enabled(integrations: RSAEvent['message']['integrations'] | undefined): boolean {
+  return (
+    (integrations?.Loops ?? integrations?.['Custom Device Mode'] ?? integrations?.All) !== false
+  )
+}
+
+/** Errors never reach the host SDK; they go to `onError` as a LoopsCdpError. */
+function report(options: LoopsIntegrationOptions, error: unknown): void {
+  try {
+    options.onError?.(error instanceof LoopsCdpError ? error : new LoopsCdpError(String(error)))
+  } catch {
+    // A throwing onError must not break analytics either.
+  }
+}

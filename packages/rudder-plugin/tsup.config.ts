@@ -1,0 +1,26 @@
+import { defineConfig } from 'tsup'
+
+// One object per shipped artifact (vercel/analytics style).
+export default defineConfig([
+  {
+    // npm: ESM + CJS + types; @loops-cdp/core stays an import (a dependency), the host SDK is types only.
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    // The CDN build below runs in parallel and writes into the same folder: keep its files.
+    clean: ['!cdn.global.js'],
+    target: 'es2020',
+    platform: 'browser',
+    sourcemap: true,
+  },
+  {
+    // CDN: one minified IIFE, core bundled in, exposing window.LoopsRudder (DESIGN §5).
+    entry: { cdn: 'src/cdn.ts' },
+    format: ['iife'],
+    globalName: 'LoopsRudder',
+    noExternal: ['@loops-cdp/core'],
+    minify: true,
+    target: 'es2017',
+    platform: 'browser',
+  },
+])

@@ -1,0 +1,103 @@
+import {
+  createLoopsCdp,
+  type LoopsCdp,
+  type LoopsCdpEnvironment,
+  LoopsCdpError,
+  type LoopsCdpOptions,
+} from '@loops-cdp/core'
+import type { Analytics, Context, Plugin } from '@segment/analytics-next'
+import { toCdpCall } from './to-cdp-call'
+import { version } from './version'
+
+export type LoopsDestinationOptions = LoopsCdpOptions
+
+/** The plugin object, plus delivery controls for the page (tests, a "flush before logout"). */
+export interface LoopsDestination extends Plugin {
+  /** Resolves when everything queued so far got an answer from the relay (or is kept for retry). */
+  flush(): Promise<void>
+  /** Messages waiting for the relay in this tab (0 when core cannot tell). */
+  pending(): number
+}
+
+const NAME = 'Loops'
+
+/**
+ * The Loops destination for analytics-next: a plain plugin object, so it works with
+ * `analytics.register(...)`, `AnalyticsBrowser.load({ plugins: [...] })` and the snippet
+ * (`analytics.register(...)` stub or `analytics.push(['register', ...])`).
+ * Its `name` is the key users put in `integrations: { Loops: false }`.
+ */
+export function loopsDestination(
+  options: LoopsDestinationOptions,
+  env?: LoopsCdpEnvironment,
+): LoopsDestination {
+  let cdp: LoopsCdp | undefined
+  let host: Analytics | undefined
+  const onReset = (): void => cdp?.reset()
+  // analytics-next calls a destination's load() without awaiting it, so a hook may run first:
+  // whoever comes first creates the client (synchronously), which is all "loaded" means here.
+  const client = (): LoopsCdp => {
+    cdp ??= createLoopsCdp(options, env)
+    return cdp
+  }
+  const send = (ctx: Context): Context => {
+    try {
+      if (enabled(ctx.event.integrations)) client().handle(toCdpCall(ctx))
+    } catch (error) {
+      report(options, error)
+    }
+    return ctx
+  }
+  const skip = (ctx: Context): Context => ctx
+
+  return {
+    name: NAME,
+    type: 'destination',
+    version,
+    isLoaded: () => cdp !== undefined,
+    // A rejection (invalid options) makes analytics-next drop the plugin with a console warning.
+    load: async (_ctx, analytics) => {
+      client()
+      // analytics.reset() emits 'reset' after clearing its user: forget our identity with it.
+      host = analytics
+      host?.on?.('reset', onReset)
+    },
+    unload: () => {
+      host?.off?.('reset', onReset)
+      cdp?.close()
+      cdp = host = undefined
+    },
+    identify: send,
+    track: send,
+    page: skip,
+    group: skip,
+    alias: skip,
+    screen: skip,
+    flush: () => cdp?.flush() ?? Promise.resolve(),
+    pending: () => pendingOf(cdp),
+  }
+}
+
+/** `LoopsCdp.pending()` is optional in core's API; absent → 0. */
+const pendingOf = (cdp: (LoopsCdp & { pending?: () => number }) | undefined): number =>
+  cdp?.pending?.() ?? 0
+
+type Integrations = Context['event']['integrations']
+
+/**
+ * The rule analytics-next applies to destinations (`integrations[name] ?? integrations.All`),
+ * repeated so the plugin behaves the same when something calls its hooks directly: off with
+ * `Loops: false`, or with `All: false` unless `Loops` is set.
+ */
+function enabled(integrations: Integrations): boolean {
+  return (integrations?.[NAME] ?? integrations?.All) !== false
+}
+
+/** Errors never reach the host pipeline; they go to `onError` as a LoopsCdpError. */
+function report(options: LoopsDestinationOptions, error: unknown): void {
+  try {
+    options.onError?.(error instanceof LoopsCdpError ? error : new LoopsCdpError(String(error)))
+  } catch {
+    // A throwing onError must not break analytics either.
+  }
+}
