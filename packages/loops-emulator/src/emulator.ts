@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { handleApi } from './api/handle.js'
 import { DASHBOARD_HTML } from './dashboard.js'
-import { type EmuRequest, type EmuResponse, jsonResponse, MAX_BODY_BYTES } from './http.js'
+import { type EmuRequest, type EmuResponse, jsonResponse } from './http.js'
 import { handleInspect } from './inspect.js'
+import { readNodeRequest, tooLarge, writeNodeResponse } from './node-io.js'
 import { EmulatorState } from './state.js'
 import type { EmulatorOptions } from './types.js'
 
@@ -110,46 +111,6 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   }
 
   return { handle, fetch: fetchHandler, listen, state }
-}
-
-/** Reads a Node request; resolves undefined when the body is over the size cap. */
-function readNodeRequest(req: IncomingMessage): Promise<EmuRequest | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    let over = false
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > MAX_BODY_BYTES) over = true
-      else chunks.push(chunk)
-    })
-    req.on('error', reject)
-    req.on('end', () => {
-      if (over) return resolve(undefined)
-      const url = new URL(req.url ?? '/', 'http://emulator.local')
-      const headers: Record<string, string> = {}
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
-      }
-      resolve({
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        query: url.search.slice(1),
-        headers,
-        bodyText: Buffer.concat(chunks).toString('utf8'),
-      })
-    })
-  })
-}
-
-function tooLarge(): EmuResponse {
-  return jsonResponse(413, { success: false, message: 'Request body too large.' })
-}
-
-function writeNodeResponse(res: ServerResponse, out: EmuResponse): void {
-  if (res.writableEnded || res.destroyed) return
-  res.writeHead(out.status, { ...out.headers, 'content-length': Buffer.byteLength(out.body) })
-  res.end(res.req.method === 'HEAD' ? undefined : out.body)
 }
 
 /** Creates and starts an emulator in one call (port 0 → ephemeral), for tests and the demo. */
