@@ -1,11 +1,10 @@
 // The facade (DESIGN §1–2): adapters hand CDP calls to `handle`; identify/track become wire
 // messages on the delivery queue. Nothing here throws into the host SDK except bad options.
 import { InvalidOptionsError, LoopsCdpError, MappingError } from './errors'
-import { contactKey, mapIdentify, mapTrack } from './mapping'
+import { contactKey, mapCall } from './mapping'
 import { createDeliveryQueue } from './queue'
-import { obj } from './sanitize'
 import { createStorage } from './storage'
-import { contextEmail, createTraitStore, str } from './traits'
+import { createTraitStore, str } from './traits'
 import type { BatchResponse, CdpCall, DebugLogger, KeyValueStorage, WireMessage } from './types'
 
 export * from './errors'
@@ -119,17 +118,7 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
   return {
     handle(call) {
       try {
-        const type = call.type
-        if (type !== 'identify' && type !== 'track') return log(`${type} ignored`)
-        const traits = obj(call.traits) || {}
-        const ident = type === 'identify'
-        const id = store.load(str(call.userId) || (ident ? str(traits.userId) : undefined))
-        if (ident) {
-          id.e = str(traits.email) || contextEmail(call) || id.e
-          store.merge(id, traits)
-        }
-        store.save(id)
-        send(ident ? mapIdentify(call, id, log) : mapTrack(call, id, o.attachTraits, log))
+        send(mapCall(call, store, o.attachTraits, log))
       } catch (e) {
         report(e)
       }

@@ -2,8 +2,15 @@
 // A string result is the reason a call is not sent (a debug line); a MappingError is reported.
 import { MappingError } from './errors'
 import { get, normalizeMailingLists, obj, sanitizeProperties } from './sanitize'
-import { contextEmail, type Identity, isListsKey, str } from './traits'
-import type { CdpCall, ContactMessage, DebugLogger, EventMessage, LoopsProperties } from './types'
+import { contextEmail, type Identity, isListsKey, str, type TraitStore } from './traits'
+import type {
+  CdpCall,
+  ContactMessage,
+  DebugLogger,
+  EventMessage,
+  LoopsProperties,
+  WireMessage,
+} from './types'
 
 export type Mapped<M> = M | string | MappingError
 
@@ -63,6 +70,30 @@ export function mapTrack(
   if (some(ep)) m.eventProperties = ep
   if (some(cp)) m.contactProperties = cp
   return m
+}
+
+/**
+ * The one path from a call to a message: resolve the identity (identify: userId → traits.userId →
+ * stored; email: traits → context.traits → stored), merge and persist identify traits, then map.
+ * page/group/alias/screen give a skip reason.
+ */
+export function mapCall(
+  call: CdpCall,
+  store: TraitStore,
+  attach: boolean | string[] | undefined,
+  log: DebugLogger,
+): Mapped<WireMessage> {
+  const type = call.type
+  if (type !== 'identify' && type !== 'track') return `${type} ignored`
+  const ident = type === 'identify'
+  const traits = obj(call.traits) || {}
+  const id = store.load(str(call.userId) || (ident ? str(traits.userId) : undefined))
+  if (ident) {
+    id.e = str(traits.email) || contextEmail(call) || id.e
+    store.merge(id, traits)
+  }
+  store.save(id)
+  return ident ? mapIdentify(call, id, log) : mapTrack(call, id, attach, log)
 }
 
 /**

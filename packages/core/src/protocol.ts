@@ -44,6 +44,13 @@ const fail = (error: string) => ({ ok: false as const, error })
 export const isMessageId = (v: unknown): v is string =>
   typeof v === 'string' && /^[\x20-\x7e]{1,100}$/.test(v)
 
+// The messageId to name a rejected entry by; reading it may throw (a getter, a Proxy).
+const messageIdOf = (entry: unknown): unknown => {
+  try {
+    return isObject(entry) ? entry.messageId : undefined
+  } catch {}
+}
+
 // ISO 8601 date or date-time (what Loops accepts as a date) that also parses.
 const ISO =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/
@@ -79,7 +86,7 @@ export function validateEnvelope(body: unknown, options: ValidateOptions = {}): 
       const result = validateMessage(entry, options)
       if (result.ok) messages.push({ index, message: result.message })
       else {
-        const id = isObject(entry) ? entry.messageId : undefined
+        const id = messageIdOf(entry)
         rejected.push(
           isMessageId(id)
             ? { index, messageId: id, error: result.error }

@@ -64,7 +64,7 @@ export function sanitizeProperties(
       // Flattening: `address.city` → `addressCity`.
       const key = prefix ? prefix + k.charAt(0).toUpperCase() + k.slice(1) : k
       let v = o[k]
-      if (v instanceof Date) v = Number.isNaN(+v) ? v : v.toISOString() // invalid: dropped below
+      if (v instanceof Date) v = Number.isNaN(+v) ? Number.NaN : v.toISOString() // invalid: not finite
       const t = typeof v
       if (v && t === 'object' && !Array.isArray(v)) {
         if (depth < maxDepth) walk(v as Obj, key, depth + 1)
