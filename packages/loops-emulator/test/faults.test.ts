@@ -77,7 +77,7 @@ describe('fault injection', () => {
 
   it('only delays when the rule has no status', async () => {
     const emu = await start()
-    await emu.fault({ delayMs: 1500, times: 1, path: '/api/v1/contacts/update' })
+    await emu.fault({ delayMs: 2500, times: 1, path: '/api/v1/contacts/update' })
     const slow = emu.update({ email: ana })
     // The rule is taken as soon as the slow request arrives…
     await waitFor(async () => (await emu.inspect<unknown[]>('faults')).length === 0)
