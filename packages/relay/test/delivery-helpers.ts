@@ -52,6 +52,8 @@ export async function emulator(options: EmulatorOptions = {}) {
     contacts: () => get<EmuContact[]>('contacts'),
     events: () => get<EmuEventRecord[]>('events'),
     requests: () => get<EmuRequestRecord[]>('requests'),
+    /** Fault rules not used up yet, with how many uses each has left. */
+    faults: () => get<Array<{ remaining: number }>>('faults'),
     async fault(rule: {
       status?: number
       times: number

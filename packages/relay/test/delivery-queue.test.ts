@@ -193,6 +193,18 @@ describe('queue mode (SQLite, WAL)', () => {
     expect((await emu.contacts())[0]).toMatchObject({ plan: 'pro' })
   })
 
+  it('keeps draining when every worker slot waits on a slow Loops and more work arrives', async () => {
+    const emu = await emulator()
+    await emu.fault({ delayMs: 400, times: 4 })
+    const { mode, drained } = queue(emu, { extra: { concurrency: 2 } })
+    await mode.submit(items([event('a', 'a@example.com'), event('b', 'b@example.com')]))
+    // Both slots are held by the delay (the rule has been used twice) when the next batch comes.
+    await waitFor(async () => (await emu.faults())[0]?.remaining === 2, 5_000, 'slots busy')
+    await mode.submit(items([event('c', 'c@example.com'), event('d', 'd@example.com')]))
+    await drained()
+    expect((await emu.events()).map((e) => e.idempotencyKey).sort()).toEqual(['a', 'b', 'c', 'd'])
+  })
+
   it('drains at the limit with zero 429s when Loops allows exactly the pacer rate', async () => {
     const limit = 20
     const total = 100

@@ -63,6 +63,9 @@ export function createWorker(options: WorkerOptions): Worker {
   async function loop(): Promise<void> {
     while (!abort.signal.aborted) {
       if (inflight.size >= concurrency) {
+        // Wait for a call to finish (it pokes). Clear `dirty` first: an older poke must not
+        // turn this wait into a spin that never yields to I/O.
+        dirty = false
         await sleep(IDLE_POLL_MS)
         continue
       }
