@@ -1,0 +1,385 @@
+// createLoopsCdp end to end: real queue, real fetch, a real node:http relay stand-in on 127.0.0.1:0
+// that records every POST /v1/batch body. Storage is one shared KeyValueStorage, so a second
+// createLoopsCdp over it is what a page reload looks like.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  type BatchEnvelope,
+  type CdpCall,
+  createLoopsCdp,
+  InvalidOptionsError,
+  type KeyValueStorage,
+  type LoopsCdp,
+  type LoopsCdpError,
+  type LoopsCdpOptions,
+  MappingError,
+  type WireMessage,
+} from '../src/index'
+
+interface Recorded {
+  path: string
+  headers: IncomingHttpHeaders
+  body: BatchEnvelope
+}
+
+let server: Server
+let url = ''
+const requests: Recorded[] = []
+/** messageIds the stand-in rejects for their content (200 with `rejected`). */
+const rejectIds = new Set<string>()
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let raw = ''
+    req.on('data', (c) => {
+      raw += c
+    })
+    req.on('end', () => {
+      const body = JSON.parse(raw) as BatchEnvelope
+      requests.push({ path: req.url ?? '', headers: req.headers, body })
+      const rejected = body.batch
+        .map((m, index) => ({ index, messageId: m.messageId, error: 'policy' }))
+        .filter((r) => rejectIds.has(r.messageId))
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ accepted: body.batch.length - rejected.length, rejected }))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    }),
+)
+
+/** The localStorage interface on a Map: what survives a "reload". */
+function sharedStorage(): KeyValueStorage & { map: Map<string, string> } {
+  const map = new Map<string, string>()
+  return {
+    map,
+    getItem: (k) => map.get(k) ?? null,
+    setItem: (k, v) => void map.set(k, v),
+    removeItem: (k) => void map.delete(k),
+  }
+}
+
+let open: LoopsCdp[] = []
+let storage: ReturnType<typeof sharedStorage>
+let errors: LoopsCdpError[]
+let lines: string[]
+
+beforeEach(() => {
+  requests.length = 0
+  rejectIds.clear()
+  storage = sharedStorage()
+  errors = []
+  lines = []
+})
+afterEach(() => {
+  for (const c of open) c.close()
+  open = []
+  vi.restoreAllMocks()
+})
+
+/** A createLoopsCdp that the test closes; no timer flushes during a test, only flush(). */
+function cdp(extra: Partial<LoopsCdpOptions> = {}): LoopsCdp {
+  const c = createLoopsCdp(
+    {
+      relayUrl: url,
+      flushInterval: 60_000,
+      debug: (m) => lines.push(m),
+      onError: (e) => errors.push(e),
+      ...extra,
+    },
+    { storage },
+  )
+  open.push(c)
+  return c
+}
+
+let seq = 0
+const identify = (userId: string | undefined, traits: Record<string, unknown>): CdpCall => ({
+  type: 'identify',
+  messageId: `i${++seq}`,
+  userId,
+  traits,
+})
+const track = (userId: string | undefined, event: string, properties = {}): CdpCall => ({
+  type: 'track',
+  messageId: `t${++seq}`,
+  userId,
+  event,
+  properties,
+})
+const sent = (): WireMessage[] => requests.flatMap((r) => r.body.batch)
+
+describe('createLoopsCdp → relay', () => {
+  it('sends identify as a contact message to POST {relayUrl}/v1/batch as text/plain', async () => {
+    const c = cdp({ relayUrl: `${url}/` })
+    c.handle(
+      identify('u1', {
+        email: 'a@b.co',
+        name: 'Alex Smith',
+        plan: 'pro',
+        mailingLists: { l1: 'true' },
+      }),
+    )
+    await c.flush()
+    expect(requests).toHaveLength(1)
+    expect(requests[0]?.path).toBe('/v1/batch')
+    expect(requests[0]?.headers['content-type']).toMatch(/^text\/plain/)
+    expect(typeof requests[0]?.body.sentAt).toBe('string')
+    expect(sent()).toEqual([
+      {
+        type: 'contact',
+        messageId: expect.any(String),
+        userId: 'u1',
+        email: 'a@b.co',
+        properties: { name: 'Alex Smith', plan: 'pro', firstName: 'Alex', lastName: 'Smith' },
+        mailingLists: { l1: true },
+      },
+    ])
+  })
+
+  it('gives track the stored email and traits as contactProperties, also after a reload', async () => {
+    const a = cdp()
+    a.handle(
+      identify('u1', {
+        email: 'a@b.co',
+        plan: 'pro',
+        subscribed: true,
+        mailingLists: { l1: true },
+      }),
+    )
+    a.handle(track('u1', 'Signup', { plan: 'Pro' }))
+    await a.flush()
+    a.close()
+    const b = cdp() // reload: a fresh instance over the same storage
+    b.handle(track(undefined, 'Opened App'))
+    await b.flush()
+    const events = sent().filter((m) => m.type === 'event')
+    expect(events).toEqual([
+      {
+        type: 'event',
+        messageId: expect.any(String),
+        userId: 'u1',
+        email: 'a@b.co',
+        eventName: 'Signup',
+        eventProperties: { plan: 'Pro' },
+        contactProperties: { plan: 'pro' },
+      },
+      {
+        type: 'event',
+        messageId: expect.any(String),
+        userId: 'u1',
+        email: 'a@b.co',
+        eventName: 'Opened App',
+        contactProperties: { plan: 'pro' },
+      },
+    ])
+  })
+
+  it('honours attachTraits: false and a key list', async () => {
+    const a = cdp({ attachTraits: false })
+    a.handle(identify('u1', { email: 'a@b.co', plan: 'pro', seats: 2 }))
+    a.handle(track('u1', 'A'))
+    const b = cdp({ attachTraits: ['seats'] })
+    b.handle(track('u1', 'B'))
+    await a.flush()
+    await b.flush()
+    const events = sent().filter((m) => m.type === 'event')
+    expect(events.find((m) => m.type === 'event' && m.eventName === 'A')).not.toHaveProperty(
+      'contactProperties',
+    )
+    expect(events.find((m) => m.type === 'event' && m.eventName === 'B')).toMatchObject({
+      contactProperties: { seats: 2 },
+    })
+  })
+
+  it('does not send an identify whose contact payload is pending or was acknowledged, across reloads', async () => {
+    const a = cdp()
+    a.handle(identify('u1', { email: 'a@b.co', plan: 'pro' }))
+    a.handle(identify('u1', { email: 'a@b.co', plan: 'pro' })) // still pending: same payload
+    expect(lines).toContain('identify not sent: contact unchanged')
+    await a.flush()
+    expect(sent()).toHaveLength(1)
+    a.handle(identify('u1', { email: 'a@b.co', plan: 'pro' })) // acknowledged: same payload
+    await a.flush()
+    expect(sent()).toHaveLength(1)
+    a.close()
+
+    const b = cdp() // reload: the acknowledged record lives in storage
+    b.handle(identify('u1', { email: 'a@b.co', plan: 'pro' }))
+    await b.flush()
+    expect(sent()).toHaveLength(1)
+    b.handle(identify('u1', { plan: 'team' })) // a real change is sent
+    await b.flush()
+    expect(sent()).toHaveLength(2)
+    expect(sent()[1]).toMatchObject({ email: 'a@b.co', properties: { plan: 'team' } })
+  })
+
+  it('records only what the relay accepted: a rejected identify is sent again later', async () => {
+    const c = cdp()
+    const first = identify('u1', { email: 'a@b.co' })
+    rejectIds.add(first.messageId)
+    c.handle(first)
+    await c.flush()
+    expect(errors.map((e) => e.name)).toEqual(['RelayRejectedError'])
+    c.handle(identify('u1', { email: 'a@b.co' }))
+    await c.flush()
+    expect(sent()).toHaveLength(2)
+  })
+
+  it('reset() forgets identity, traits and the dedupe record', async () => {
+    const c = cdp()
+    c.handle(identify('u1', { email: 'a@b.co', plan: 'pro' }))
+    await c.flush()
+    c.reset()
+    c.handle(track(undefined, 'After Reset'))
+    expect(lines).toContain('track "After Reset" not sent: no email or userId')
+    c.handle(identify('u1', { email: 'a@b.co', plan: 'pro' })) // same payload again: sent
+    await c.flush()
+    expect(sent().map((m) => m.type)).toEqual(['contact', 'contact'])
+    expect([...storage.map.keys()].some((k) => k.endsWith(':ack'))).toBe(true)
+  })
+
+  it('starts a fresh identity on a different userId', async () => {
+    const c = cdp()
+    c.handle(identify('u1', { email: 'a@b.co', plan: 'pro' }))
+    c.handle(track('u2', 'Other User'))
+    await c.flush()
+    expect(sent()[1]).toEqual({
+      type: 'event',
+      messageId: expect.any(String),
+      userId: 'u2',
+      eventName: 'Other User',
+    })
+  })
+
+  it('calls userHash per message and sends its result', async () => {
+    const seen: unknown[] = []
+    const c = cdp({
+      userHash: (identity) => {
+        seen.push(identity)
+        return `h-${identity.userId ?? identity.email}`
+      },
+    })
+    c.handle(identify(undefined, { email: 'a@b.co' }))
+    c.handle(track('u1', 'E'))
+    await c.flush()
+    expect(seen).toEqual([
+      { userId: undefined, email: 'a@b.co' },
+      { userId: 'u1', email: 'a@b.co' },
+    ])
+    expect(sent().map((m) => m.userHash)).toEqual(['h-a@b.co', 'h-u1'])
+  })
+
+  it('calls onDeliver with the accepted messages and the relay answer', async () => {
+    const delivered: unknown[] = []
+    const c = cdp({ onDeliver: (r) => delivered.push(r) })
+    c.handle(track('u1', 'E'))
+    await c.flush()
+    expect(delivered).toEqual([
+      {
+        messages: [expect.objectContaining({ eventName: 'E' })],
+        response: { accepted: 1, rejected: [] },
+      },
+    ])
+  })
+
+  it('namespaces storage keys with storagePrefix', async () => {
+    const c = cdp({ storagePrefix: 'app1' })
+    c.handle(identify('u1', { email: 'a@b.co' }))
+    await c.flush()
+    const keys = [...storage.map.keys()]
+    expect(keys).toContain('app1:id')
+    expect(keys).toContain('app1:ack')
+    expect(keys.every((k) => k.startsWith('app1:') || k === 'app1')).toBe(true)
+  })
+})
+
+describe('createLoopsCdp: skips, errors and debug output', () => {
+  it('reports ":" in an event name as a MappingError (onError + debug) and sends nothing', async () => {
+    const c = cdp()
+    c.handle(track('u1', 'plan:upgraded'))
+    await c.flush()
+    expect(requests).toHaveLength(0)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toBeInstanceOf(MappingError)
+    expect(errors[0]?.code).toBe('mapping')
+    expect(lines).toContain('Event name "plan:upgraded" contains ":", which Loops forbids')
+  })
+
+  it('ignores page, group, alias and screen with a debug line only', async () => {
+    const c = cdp()
+    for (const type of ['page', 'group', 'alias', 'screen'] as const)
+      c.handle({ type, messageId: type, userId: 'u1' })
+    await c.flush()
+    expect(requests).toHaveLength(0)
+    expect(errors).toEqual([])
+    expect(lines).toEqual(['page ignored', 'group ignored', 'alias ignored', 'screen ignored'])
+  })
+
+  it('does not send an identify without email or userId, but keeps its traits', async () => {
+    const c = cdp()
+    c.handle(identify(undefined, { plan: 'free' }))
+    expect(lines).toContain('identify not sent: no email or userId')
+    c.handle(identify(undefined, { email: 'a@b.co' }))
+    await c.flush()
+    expect(sent()).toEqual([
+      {
+        type: 'contact',
+        messageId: expect.any(String),
+        email: 'a@b.co',
+        properties: { plan: 'free' },
+      },
+    ])
+  })
+
+  it('never throws from handle(), whatever the call or the callbacks do', () => {
+    const c = cdp({
+      userHash: () => {
+        throw new Error('hash backend down')
+      },
+      onError: () => {
+        throw new Error('onError throws too')
+      },
+    })
+    const hostile = {
+      type: 'identify',
+      messageId: 'h',
+      get traits(): Record<string, unknown> {
+        throw new Error('getter')
+      },
+    } as CdpCall
+    for (const call of [null, undefined, 5, {}, hostile, identify('u1', { email: 'a@b.co' })]) {
+      expect(() => c.handle(call as CdpCall)).not.toThrow()
+    }
+  })
+
+  it('debug: true prints through console.debug with the [loops-cdp] prefix', () => {
+    const spy = vi.spyOn(console, 'debug').mockImplementation(() => {})
+    const c = createLoopsCdp({ relayUrl: url, debug: true, flushInterval: 60_000 }, { storage })
+    open.push(c)
+    c.handle({ type: 'page', messageId: 'p' })
+    expect(spy).toHaveBeenCalledWith('[loops-cdp] page ignored')
+  })
+
+  it('is silent without debug', () => {
+    const spy = vi.spyOn(console, 'debug').mockImplementation(() => {})
+    const c = createLoopsCdp({ relayUrl: url, flushInterval: 60_000 }, { storage })
+    open.push(c)
+    c.handle({ type: 'page', messageId: 'p' })
+    expect(spy).not.toHaveBeenCalled()
+  })
+
+  it('throws InvalidOptionsError for a missing relayUrl (the only throw)', () => {
+    for (const bad of [{}, { relayUrl: '' }, { relayUrl: 5 }, undefined]) {
+      expect(() => createLoopsCdp(bad as unknown as LoopsCdpOptions)).toThrow(InvalidOptionsError)
+    }
+  })
+})
