@@ -1,0 +1,33 @@
+// The npm way: `npm i @rudderstack/analytics-js @loops-cdp/rudder-plugin`, then add the Loops
+// integration right after load(). Bundled by ../build.mjs (esbuild) into dist/main.js.
+// `/bundled` includes the SDK's plugins, so nothing is fetched from RudderStack's CDN.
+import { loopsIntegration } from '@loops-cdp/rudder-plugin'
+import { RudderAnalytics } from '@rudderstack/analytics-js/bundled'
+import { createStatus, mountControls } from '../shared/ui.js'
+
+const { relayUrl, origin, rudderWriteKey, rudderDestinationId } = window.LOOPS_EXAMPLE
+const status = createStatus()
+
+const loops = loopsIntegration({
+  relayUrl, // the relay mounted on this server at /loops
+  onDeliver: status.onDeliver,
+  onError: status.onError,
+})
+
+const analytics = new RudderAnalytics()
+analytics.load(rudderWriteKey, `${origin}/rudder`, {
+  configUrl: origin, // sourceConfig from this server instead of api.rudderstack.com
+  polyfillIfRequired: false,
+})
+// Must come before the SDK finishes loading (it is async, so right after load() is fine).
+// The id is the "Custom Device Mode" destination connected to this source.
+analytics.addCustomIntegration(rudderDestinationId, loops)
+analytics.page()
+
+const sdk = {
+  identify: (userId, traits) =>
+    userId ? analytics.identify(userId, traits) : analytics.identify(traits),
+  track: (name, properties) => analytics.track(name, properties),
+  reset: () => analytics.reset(),
+}
+mountControls({ sdk, loops, status })

@@ -1,0 +1,203 @@
+// One node:http server for every example: the pages, the host SDK builds from node_modules, our
+// CDN builds, the bundled npm apps, local answers to the SDKs' own network calls (vendor-stubs.mjs,
+// so nothing leaves the machine) and the relay mounted at /loops (relayUrl = `${origin}/loops`).
+//
+//   import { startExampleServer } from './examples/server.mjs'
+//   const { url, close } = await startExampleServer({ port: 8080, loopsApiUrl: 'http://127.0.0.1:4010/api' })
+import { existsSync, readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { dirname, extname, join, normalize, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createRelay } from '@loops-cdp/relay'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const modules = join(here, 'node_modules')
+
+/** Ids the pages and the vendor stubs agree on (a stub module may override them). */
+export const EXAMPLE_IDS = {
+  segmentWriteKey: 'loops-example',
+  rudderWriteKey: 'loops-example',
+  rudderDestinationId: 'loops-custom-device-mode',
+}
+
+// Fixed URL → file mounts. Directories are served below their prefix; nothing outside them.
+const mounts = [
+  ['/cdn/segment.js', join(modules, '@loops-cdp/segment-plugin/dist/cdn.global.js')],
+  ['/cdn/rudder.js', join(modules, '@loops-cdp/rudder-plugin/dist/cdn.global.js')],
+  ['/vendor/segment/', join(modules, '@segment/analytics-next/dist/umd/')],
+  // analytics-next loads its lazy chunks from `${analytics._cdn}/analytics-next/bundles/`.
+  ['/analytics-next/bundles/', join(modules, '@segment/analytics-next/dist/umd/')],
+  ['/vendor/rudder/', join(modules, '@rudderstack/analytics-js/dist/npm/modern/bundled/umd/')],
+  ['/', `${here}${sep}`],
+]
+// Folders of the examples package that must never be served.
+const hidden = /^\/(node_modules|vendor-stubs\.mjs|server\.mjs|build\.mjs|package\.json)/
+
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+}
+
+/**
+ * @param {{ port?: number, host?: string, loopsApiUrl: string, loopsApiKey?: string,
+ *   relayMode?: 'direct' | 'queue', relayDataDir?: string, dashboardUrl?: string,
+ *   relayOptions?: Record<string, unknown>,
+ *   vendorStubs?: { handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): boolean } }} options
+ * @returns {Promise<{ url: string, relayUrl: string, close(): Promise<void> }>}
+ */
+export async function startExampleServer(options) {
+  const { port = 0, host = '127.0.0.1', loopsApiUrl, loopsApiKey } = options
+  const stubs = options.vendorStubs ?? (await loadVendorStubs())
+  const ids = { ...EXAMPLE_IDS, ...(stubs.ids ?? {}) }
+  /** @type {import('@loops-cdp/relay').Relay | undefined} */
+  let relay
+  let origin = ''
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      console.error('[examples] request failed:', error instanceof Error ? error.message : error)
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
+      res.end('{"error":"internal error"}')
+    })
+  })
+
+  async function handle(req, res) {
+    const path = new URL(req.url ?? '/', origin).pathname
+    if (path === '/loops' || path.startsWith('/loops/')) return relayTo(req, res)
+    if (stubs.handle(req, res)) return
+    if (path === '/config.js') {
+      const config = { relayUrl: `${origin}/loops`, origin, dashboardUrl: dashboard(), ...ids }
+      return send(res, 200, types['.js'], `window.LOOPS_EXAMPLE = ${JSON.stringify(config)}\n`)
+    }
+    if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '')
+    if (path === '/vendor/rudder/rsa.min.js') return send(res, 200, types['.js'], rudderCdnEntry())
+    return serveFile(res, path)
+  }
+
+  // The relay speaks web-standard Request/Response; this is the whole Node adapter.
+  async function relayTo(req, res) {
+    const chunks = []
+    for await (const chunk of req) chunks.push(chunk)
+    const headers = new Headers()
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (typeof value === 'string') headers.set(name, value)
+      else if (Array.isArray(value)) for (const v of value) headers.append(name, v)
+    }
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
+    const request = new Request(new URL(req.url ?? '/', origin), {
+      method: req.method,
+      headers,
+      body: hasBody ? Buffer.concat(chunks) : undefined,
+    })
+    if (!relay) return send(res, 503, 'application/json', '{"error":"relay not ready"}')
+    const response = await relay.fetch(request, { clientIp: req.socket.remoteAddress })
+    res.writeHead(response.status, Object.fromEntries(response.headers))
+    res.end(Buffer.from(await response.arrayBuffer()))
+  }
+
+  function dashboard() {
+    if (options.dashboardUrl) return options.dashboardUrl
+    const api = new URL(loopsApiUrl)
+    return /^(127\.|localhost$|\[::1\]$)/.test(api.hostname) ? `${api.origin}/` : ''
+  }
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => resolve(undefined))
+  })
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address())
+  origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+  try {
+    relay = createRelay({
+      loopsApiUrl,
+      loopsApiKey,
+      mode: options.relayMode ?? 'direct',
+      ...(options.relayDataDir ? { dataDir: options.relayDataDir } : {}),
+      // Pages are same-origin, but browsers still send Origin on POST: allow both spellings.
+      allowedOrigins: [origin, `http://localhost:${address.port}`],
+      basePath: '/loops',
+      ...(options.relayOptions ?? {}),
+    })
+    await relay.start()
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve))
+    throw error
+  }
+
+  return {
+    url: origin,
+    relayUrl: `${origin}/loops`,
+    async close() {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      await relay?.stop()
+    },
+  }
+}
+
+/** vendor-stubs.mjs (written with the e2e tests) answers the SDKs' CDN/settings/data-plane calls. */
+async function loadVendorStubs() {
+  const file = join(here, 'vendor-stubs.mjs')
+  if (!existsSync(file)) {
+    throw new Error('examples/vendor-stubs.mjs is missing: the SDKs would call their real CDNs')
+  }
+  const { createVendorStubs } = await import('./vendor-stubs.mjs')
+  return createVendorStubs()
+}
+
+async function serveFile(res, path) {
+  for (const [prefix, target] of mounts) {
+    if (prefix.endsWith('/') ? !path.startsWith(prefix) : path !== prefix) continue
+    if (prefix === '/' && hidden.test(path)) break
+    let file = prefix.endsWith('/') ? normalize(join(target, path.slice(prefix.length))) : target
+    if (!file.startsWith(target)) break // ../ escapes
+    if (file.endsWith(sep)) file = join(file, 'index.html')
+    try {
+      return send(
+        res,
+        200,
+        types[extname(file)] ?? 'application/octet-stream',
+        await readFile(file),
+      )
+    } catch (error) {
+      if (error?.code === 'EISDIR') return redirect(res, `${path}/`)
+      if (error?.code !== 'ENOENT') throw error
+      break
+    }
+  }
+  send(res, 404, 'application/json', '{"error":"not found"}')
+}
+
+/**
+ * The CDN's `rsa.min.js` builds the SDK from the snippet's buffer. The npm package ships only the
+ * bundled UMD, which sets `window.rudderanalytics` to its module object, so this wraps it: keep
+ * the snippet's array, then construct the SDK the way the CDN entry does.
+ */
+let rudderEntry
+function rudderCdnEntry() {
+  rudderEntry ??= [
+    '(function(){var buffered=window.rudderanalytics;',
+    readFileSync(
+      join(modules, '@rudderstack/analytics-js/dist/npm/modern/bundled/umd/index.js'),
+      'utf8',
+    ),
+    ';var sdk=window.rudderanalytics;window.rudderanalytics=buffered;new sdk.RudderAnalytics();})();',
+  ].join('\n')
+  return rudderEntry
+}
+
+function send(res, status, type, body) {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' })
+  res.end(body)
+}
+
+function redirect(res, location) {
+  res.writeHead(301, { location })
+  res.end()
+}
