@@ -104,10 +104,14 @@ export function createLoopsClient(options: LoopsClientOptions): LoopsClient {
     const elapsed = () => Math.round(performance.now() - started)
     let response: Response
     let text: string
+    // ky's timeout ends when the headers arrive; this one also bounds reading the body, so a
+    // stalled answer cannot hold a queue slot for ever.
+    const deadline = AbortSignal.timeout(timeoutMs)
     try {
       // Only set keys: ky treats an explicit `headers: undefined` as "no headers at all".
       response = await api(`v1/${endpoint}`, {
         method,
+        signal: deadline,
         ...(json !== undefined ? { json } : {}),
         ...(headers ? { headers } : {}),
       })
@@ -115,7 +119,7 @@ export function createLoopsClient(options: LoopsClientOptions): LoopsClient {
     } catch (cause) {
       // Never keep ky's error: its `request` carries the Authorization header.
       const error =
-        cause instanceof TimeoutError
+        cause instanceof TimeoutError || deadline.aborted
           ? new LoopsTimeoutError({ method, path, timeoutMs })
           : new LoopsNetworkError({ method, path, code: networkCode(cause) })
       return { ok: false, latencyMs: elapsed(), retryable: true, reason: error.message, error }

@@ -1,8 +1,9 @@
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { LoopsHttpError, LoopsNetworkError, LoopsTimeoutError } from '../src/errors'
 import { createLoopsClient, type LoopsFailure, type LoopsResult } from '../src/loops-client'
-import { emulator, waitFor } from './delivery-helpers'
+import { emulator, onCleanup, waitFor } from './delivery-helpers'
 
 const KEY = 'sk_test_9f8e7d6c5b4a39281706'
 
@@ -85,6 +86,31 @@ describe('Loops client (ky) against the emulator', () => {
     // and logged before the delayed first request.
     await waitFor(async () => (await emu.requests()).length > 0, 5_000, 'delayed request logged')
     expect(await emu.requests()).toHaveLength(1)
+  })
+
+  it('times out a body that stops half way (a stalled proxy), not only missing headers', async () => {
+    // A real HTTP server standing in for a broken proxy: status and headers, then silence.
+    const server = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' })
+      res.write('{"success":')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onCleanup(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections()
+          server.close(() => resolve())
+        }),
+    )
+    const { port } = server.address() as { port: number }
+    const loops = createLoopsClient({
+      apiKey: KEY,
+      baseUrl: `http://127.0.0.1:${port}/api`,
+      timeoutMs: 200,
+    })
+    const result = failure(await loops.updateContact({ email: 'ada@example.com' }))
+    expect(result.error).toBeInstanceOf(LoopsTimeoutError)
+    expect(result.retryable).toBe(true)
   })
 
   it('answers a rejected key (401) without the key anywhere in what it reports', async () => {
