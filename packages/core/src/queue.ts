@@ -79,22 +79,21 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
       o.onError?.(e)
     } catch {}
   }
-  const load = (id = tabs.id): WireMessage[] => {
-    const q = get(`${o.storageKey}:${id}`)
-    return Array.isArray(q) ? q : []
-  }
+  const load = (id = tabs.id) => get<WireMessage[]>(`${o.storageKey}:${id}`) || []
   const save = (q: WireMessage[]) => {
     const n = q.length - o.maxQueueSize
     if (n > 0) report(new QueueOverflowError(q.splice(0, n).length))
     set(`${o.storageKey}:${tabs.id}`, q[0] && q)
   }
+  // Retry timer, flush timer and `online` all end up here.
+  const fire = () => {
+    clearTimeout(timer)
+    timer = undefined
+    hold = false
+    void pump()
+  }
   const schedule = (ms: number) => {
-    if (!closed)
-      timer ||= setTimeout(() => {
-        timer = undefined
-        hold = false
-        void pump()
-      }, ms)
+    if (!closed) timer ||= setTimeout(fire, ms)
   }
 
   // Sends one batch; false when it is kept for a retry (the caller stops for now).
@@ -122,7 +121,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
       if (res && st > 199 && st < 300) {
         tries = 0
         const r: Partial<BatchResponse> = (await res.json().catch(() => 0)) || {}
-        const rejected: Rejection[] = Array.isArray(r.rejected) ? r.rejected : []
+        const rejected: Rejection[] = r.rejected || []
         const bad = rejected.map((x) => x.messageId ?? b[x.index]?.messageId)
         drop()
         for (const [i, x] of rejected.entries())
@@ -215,12 +214,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
     },
   )
   const on: Record<string, () => void> = {
-    online() {
-      hold = false
-      clearTimeout(timer)
-      timer = undefined
-      void pump()
-    },
+    online: fire,
     visibilitychange: () => w.document?.visibilityState === 'hidden' && hide(),
     pagehide() {
       hide()

@@ -175,6 +175,28 @@ describe('page hidden or unloaded', () => {
     expect(h.queue.pending()).toEqual([])
   })
 
+  it('uses sendBeacon when a keepalive fetch is refused (over the browser quota)', async () => {
+    const beacons: Blob[] = []
+    const w = fakeWindow()
+    w.navigator.sendBeacon = (url, data) => {
+      beacons.push(data)
+      void fetch(url, { method: 'POST', body: data })
+      return true
+    }
+    const h = makeQueue(relay.url, storage, {
+      globals: w,
+      fetch: (url, init) =>
+        init?.keepalive
+          ? Promise.reject(new TypeError('keepalive quota exceeded'))
+          : fetch(url, init),
+    })
+    h.queue.enqueue(event('a'))
+    w.fire('pagehide')
+    await waitFor(() => relay.accepted().length === 1, 'beacon reached the relay')
+    expect(beacons).toHaveLength(1)
+    expect(h.queue.pending().map((m) => m.messageId)).toEqual(['a'])
+  })
+
   it('after an unload mid-request the next page load resends the same messageIds', async () => {
     const w = fakeWindow()
     const h1 = makeQueue(relay.url, storage, {
