@@ -98,7 +98,7 @@ export function sanitizeProperties(
     } catch (e) {
       log('sanitize stopped', e) // too many entries, a throwing getter, a hostile Proxy
     }
-  } else if (input != null) log('dropped properties: not an object', input)
+  } else if (input != null) log('dropped: not an object', input)
   return out
 }
 
@@ -116,11 +116,11 @@ export function normalizeMailingLists(
   log: DebugLogger = noop,
 ): Record<string, boolean> | undefined {
   let out: Record<string, boolean> | undefined
+  let entries: unknown[][] = []
   try {
-    const entries: unknown[][] = Array.isArray(value)
+    entries = Array.isArray(value)
       ? value.map((e) => [get(e, 'id') || get(e, 'listId'), get(e, 'subscribed')])
       : Object.entries(obj(value) || {})
-    if (!entries.length || entries.length > MAX_ENTRIES) log('dropped mailingLists', value)
     for (const [id, v] of entries.slice(0, MAX_ENTRIES)) {
       const b = [true, 'true', false, 'false'].indexOf(v as string)
       if (typeof id === 'string' && id && id !== '__proto__' && b >= 0) {
@@ -128,9 +128,9 @@ export function normalizeMailingLists(
         out[id] = b < 2
       } else log(`dropped mailing list ${id}`, v)
     }
-  } catch (e) {
-    log('dropped mailingLists', e)
-  }
+  } catch {}
+  // Nothing usable, more than the bound, or a hostile value that threw.
+  if (!out || entries.length > MAX_ENTRIES) log('dropped mailingLists', value)
   return out
 }
 

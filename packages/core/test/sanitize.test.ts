@@ -119,7 +119,7 @@ describe('sanitizeProperties: every drop is logged', () => {
     for (const input of [[1, 2], 'str', 5]) {
       const { out, messages } = run(input)
       expect(out).toEqual({})
-      expect(messages).toEqual(['dropped properties: not an object'])
+      expect(messages).toEqual(['dropped: not an object'])
     }
   })
 })
