@@ -127,6 +127,27 @@ describe('queue mode (SQLite, WAL)', () => {
     expect(ada).toMatchObject({ plan: 'pro' })
   })
 
+  it('looks past a long blocked backlog of one contact so others are not held behind it', async () => {
+    const emu = await emulator()
+    await emu.fault({ status: 500, times: 2, path: '/api/v1/contacts/update' })
+    const { mode, drained } = queue(emu, { start: false, extra: { window: 4, maxWindow: 64 } })
+    const ada = Array.from({ length: 8 }, (_, i) => event(`ada-${i}`, 'ada@example.com', 'Tick'))
+    await mode.submit(
+      items([
+        contact('c-ada', 'ada@example.com', { plan: 'pro' }),
+        ...ada,
+        event('bob-1', 'bob@example.com', 'Signup'),
+      ]),
+    )
+    mode.start()
+    await drained()
+    const sent = (await emu.events()).map((e) => e.idempotencyKey)
+    expect(sent).toHaveLength(9)
+    // Bob's event was ninth-odd in the queue, beyond the first window, yet went before ada's.
+    expect(sent.indexOf('bob-1')).toBe(0)
+    expect(sent.slice(1)).toEqual(ada.map((m) => m.messageId)) // ada's in order
+  })
+
   it('delivers everything through a 429 storm, 5xx, an HTML 502 and timeouts', async () => {
     const emu = await emulator()
     const { mode, outcomes, drained } = queue(emu, { timeoutMs: 300, start: false })

@@ -13,6 +13,9 @@ export interface QueueModeOptions extends DeliveryModeOptions {
   /** Above this many queued messages `submit` answers 503 (back-pressure). Default 1,000,000. */
   maxDepth?: number
   concurrency?: number
+  /** Rows the worker plans over first, and at most when those are all blocked (see worker). */
+  window?: number
+  maxWindow?: number
   maxAttempts?: number
   backoff?: BackoffOptions
 }

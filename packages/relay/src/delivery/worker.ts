@@ -11,8 +11,10 @@ export interface WorkerOptions extends DeliveryModeOptions {
   store: QueueStore
   /** Loops calls in flight at once. Default 8 (Loops answers in ~100–500 ms at 10/s). */
   concurrency?: number
-  /** Rows the planner looks at per round. Default 1000. */
+  /** Rows the planner looks at first. Default 1000. */
   window?: number
+  /** Rows it looks at when the first ones are all blocked. Default 64,000. */
+  maxWindow?: number
   /** Failed tries (429s not counted) before a message is dead-lettered. Default 30. */
   maxAttempts?: number
   /** A lease outlives a hung call by this much; must exceed the client timeout. Default 60 s. */
@@ -35,6 +37,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const { store, loops, pacer, onOutcome, log } = options
   const concurrency = options.concurrency ?? 8
   const window = options.window ?? 1000
+  const maxWindow = Math.max(window, options.maxWindow ?? 64_000)
   const maxAttempts = options.maxAttempts ?? 30
   const leaseMs = options.leaseMs ?? 60_000
   const inflight = new Map<number, Promise<void>>() // by first seq of the group
@@ -71,12 +74,19 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       dirty = false
       const now = Date.now()
-      const rows = await store.peek(window)
       const ready = (r: QueuedRow) => !r.leased && !busy.has(r.seq) && r.availableAt <= now
-      const [group] = planGroups(
-        rows.map((r) => ({ ...r, ready: ready(r) })),
-        { maxGroups: 1 },
-      )
+      // Look further when the oldest rows are all blocked (one contact's long backlog, backoff),
+      // so other contacts behind them still go: head-of-line blocking only up to maxWindow.
+      let rows: QueuedRow[] = []
+      let group: number[] | undefined
+      for (let size = window; ; size *= 4) {
+        rows = await store.peek(size)
+        ;[group] = planGroups(
+          rows.map((r) => ({ ...r, ready: ready(r) })),
+          { maxGroups: 1 },
+        )
+        if (group || rows.length < size || size >= maxWindow) break
+      }
       if (!group) {
         await sleep(nextDueIn(rows, now))
         continue
