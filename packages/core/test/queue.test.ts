@@ -219,6 +219,21 @@ describe('flush()', () => {
   })
 })
 
+describe('close()', () => {
+  it('sends nothing after close(), even on pagehide or online; messages stay stored', async () => {
+    const globals = fakeWindow()
+    const h = makeQueue(relay.url, storage, { globals, flushInterval: 20 })
+    h.queue.enqueue(event('a'))
+    h.queue.close()
+    globals.fire('pagehide')
+    globals.fire('online')
+    await h.queue.flush()
+    expect(relay.requests).toEqual([])
+    expect(h.queue.pending().map((m) => m.messageId)).toEqual(['a'])
+    expect(Object.values(JSON.parse(storage.getItem('loops-cdp:q') ?? '{}'))).toEqual([0])
+  })
+})
+
 describe('offline and overflow', () => {
   it('sends nothing while offline and delivers on the online event', async () => {
     const globals = fakeWindow()
