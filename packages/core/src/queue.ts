@@ -117,10 +117,10 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
         if (keepalive && w.navigator?.sendBeacon?.(url, new Blob([body], { type: 'text/plain' })))
           return true
       }
-      const st = res ? res.status : 0
-      if (res && st > 199 && st < 300) {
+      const st = res?.status ?? 0
+      if (st > 199 && st < 300) {
         tries = 0
-        const r: Partial<BatchResponse> = (await res.json().catch(() => 0)) || {}
+        const r: Partial<BatchResponse> = (await (res as Response).json().catch(() => 0)) || {}
         const rejected: Rejection[] = r.rejected || []
         const bad = rejected.map((x) => x.messageId ?? b[x.index]?.messageId)
         drop()
@@ -232,7 +232,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
         schedule(flushInterval)
         if (q[at - 1]) void pump()
       } catch (e) {
-        log('enqueue failed', e)
+        log('queue error', e)
       }
     },
     flush: pump,

@@ -24,7 +24,7 @@ export function createTabs(
   staleAfter: number,
   adopt: (id: string) => void,
 ): Tabs {
-  const id = now().toString(36) + Math.random().toString(36).slice(2, 8)
+  const id = Math.random().toString(36).slice(2)
   let on = true
   const index = () => get<Record<string, number>>(key) || {}
   const stale = (t?: number) => !((t as number) > now() - staleAfter)
