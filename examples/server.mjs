@@ -1,10 +1,11 @@
-// One node:http server for every example: the pages, the host SDK builds from node_modules, our
-// CDN builds, the bundled npm apps, local answers to the SDKs' own network calls (vendor-stubs.mjs,
-// so nothing leaves the machine) and the relay mounted at /loops (relayUrl = `${origin}/loops`).
+// One node:http server for every example: the pages, our CDN builds, the bundled npm apps, the
+// host SDK builds from node_modules plus local answers to the SDKs' own CDN/settings/data-plane
+// calls under /vendor/* (vendor-stubs.mjs, so nothing leaves the machine), and the relay mounted
+// at /loops (relayUrl = `${origin}/loops`).
 //
 //   import { startExampleServer } from './examples/server.mjs'
 //   const { url, close } = await startExampleServer({ port: 8080, loopsApiUrl: 'http://127.0.0.1:4010/api' })
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { dirname, extname, join, normalize, sep } from 'node:path'
@@ -14,21 +15,13 @@ import { createRelay } from '@loops-cdp/relay'
 const here = dirname(fileURLToPath(import.meta.url))
 const modules = join(here, 'node_modules')
 
-/** Ids the pages and the vendor stubs agree on (a stub module may override them). */
-export const EXAMPLE_IDS = {
-  segmentWriteKey: 'loops-example',
-  rudderWriteKey: 'loops-example',
-  rudderDestinationId: 'loops-custom-device-mode',
-}
+/** Write keys of the example sources (any value works with the stubs). */
+export const EXAMPLE_WRITE_KEYS = { segmentWriteKey: 'loops-demo', rudderWriteKey: 'loops-demo' }
 
 // Fixed URL → file mounts. Directories are served below their prefix; nothing outside them.
 const mounts = [
   ['/cdn/segment.js', join(modules, '@loops-cdp/segment-plugin/dist/cdn.global.js')],
   ['/cdn/rudder.js', join(modules, '@loops-cdp/rudder-plugin/dist/cdn.global.js')],
-  ['/vendor/segment/', join(modules, '@segment/analytics-next/dist/umd/')],
-  // analytics-next loads its lazy chunks from `${analytics._cdn}/analytics-next/bundles/`.
-  ['/analytics-next/bundles/', join(modules, '@segment/analytics-next/dist/umd/')],
-  ['/vendor/rudder/', join(modules, '@rudderstack/analytics-js/dist/npm/modern/bundled/umd/')],
   ['/', `${here}${sep}`],
 ]
 // Folders of the examples package that must never be served.
@@ -53,8 +46,9 @@ const types = {
  */
 export async function startExampleServer(options) {
   const { port = 0, host = '127.0.0.1', loopsApiUrl, loopsApiKey } = options
-  const stubs = options.vendorStubs ?? (await loadVendorStubs())
-  const ids = { ...EXAMPLE_IDS, ...(stubs.ids ?? {}) }
+  const vendor = await loadVendorStubs()
+  const stubs = options.vendorStubs ?? vendor.createVendorStubs()
+  const ids = { ...EXAMPLE_WRITE_KEYS, rudderDestinationId: vendor.RUDDER_CUSTOM_DESTINATION_ID }
   /** @type {import('@loops-cdp/relay').Relay | undefined} */
   let relay
   let origin = ''
@@ -76,7 +70,6 @@ export async function startExampleServer(options) {
       return send(res, 200, types['.js'], `window.LOOPS_EXAMPLE = ${JSON.stringify(config)}\n`)
     }
     if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '')
-    if (path === '/vendor/rudder/rsa.min.js') return send(res, 200, types['.js'], rudderCdnEntry())
     return serveFile(res, path)
   }
 
@@ -147,8 +140,7 @@ async function loadVendorStubs() {
   if (!existsSync(file)) {
     throw new Error('examples/vendor-stubs.mjs is missing: the SDKs would call their real CDNs')
   }
-  const { createVendorStubs } = await import('./vendor-stubs.mjs')
-  return createVendorStubs()
+  return import('./vendor-stubs.mjs')
 }
 
 async function serveFile(res, path) {
@@ -172,24 +164,6 @@ async function serveFile(res, path) {
     }
   }
   send(res, 404, 'application/json', '{"error":"not found"}')
-}
-
-/**
- * The CDN's `rsa.min.js` builds the SDK from the snippet's buffer. The npm package ships only the
- * bundled UMD, which sets `window.rudderanalytics` to its module object, so this wraps it: keep
- * the snippet's array, then construct the SDK the way the CDN entry does.
- */
-let rudderEntry
-function rudderCdnEntry() {
-  rudderEntry ??= [
-    '(function(){var buffered=window.rudderanalytics;',
-    readFileSync(
-      join(modules, '@rudderstack/analytics-js/dist/npm/modern/bundled/umd/index.js'),
-      'utf8',
-    ),
-    ';var sdk=window.rudderanalytics;window.rudderanalytics=buffered;new sdk.RudderAnalytics();})();',
-  ].join('\n')
-  return rudderEntry
 }
 
 function send(res, status, type, body) {

@@ -15,8 +15,10 @@ const loops = loopsIntegration({
 })
 
 const analytics = new RudderAnalytics()
-analytics.load(rudderWriteKey, `${origin}/rudder`, {
-  configUrl: origin, // sourceConfig from this server instead of api.rudderstack.com
+analytics.load(rudderWriteKey, `${origin}/vendor/rudder/dataplane`, {
+  configUrl: `${origin}/vendor/rudder/config`, // normally https://api.rudderstack.com
+  pluginsSDKBaseURL: `${origin}/vendor/rudder/plugins`, // unused: the build has them all
+  destSDKBaseURL: `${origin}/vendor/rudder/integrations`, // unused: no built-in destinations
   polyfillIfRequired: false,
 })
 // Must come before the SDK finishes loading (it is async, so right after load() is fine).

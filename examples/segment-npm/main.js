@@ -13,10 +13,10 @@ const loops = loopsDestination({
   onError: status.onError,
 })
 
-// cdnURL: this demo serves Segment's settings locally instead of cdn.segment.com.
+// cdnURL: this demo serves Segment's settings locally (vendor-stubs.mjs), not cdn.segment.com.
 const analytics = AnalyticsBrowser.load({
   writeKey: segmentWriteKey,
-  cdnURL: origin,
+  cdnURL: `${origin}/vendor/segment`,
   plugins: [loops],
 })
 // Registering later works too: `await analytics.register(loopsDestination({ relayUrl }))`.

@@ -72,7 +72,6 @@ export function loopsDestination(
     page: skip,
     group: skip,
     alias: skip,
-    screen: skip,
     flush: () => cdp?.flush() ?? Promise.resolve(),
     pending: () => pendingOf(cdp),
   }
