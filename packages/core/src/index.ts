@@ -106,9 +106,13 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
     const h = o.userHash ? o.userHash({ userId: m.userId, email: m.email }) : 0
     if (h) m.userHash = h
     if (m.type === 'contact') {
-      const k = contactKey(m)
-      const same = (x: WireMessage) => x.type === 'contact' && contactKey(x) === k
-      if (storage.getItem(ackKey) === k || queue.pending().some(same)) {
+      // Compared with the newest contact payload on its way (pending), else the last acknowledged
+      // one: after A (acked), B (pending), a new A must still go out, or Loops would end on B.
+      const last = queue
+        .pending()
+        .filter((x) => x.type === 'contact')
+        .pop()
+      if ((last ? contactKey(last) : storage.getItem(ackKey)) === contactKey(m)) {
         return log('identify not sent: contact unchanged', m)
       }
     }

@@ -222,6 +222,17 @@ describe('createLoopsCdp → relay', () => {
     expect(sent()[1]).toMatchObject({ email: 'a@b.co', properties: { plan: 'team' } })
   })
 
+  it('compares with the newest payload on its way: A (acked), B (pending), A again is sent', async () => {
+    const c = cdp()
+    c.handle(identify('u1', { email: 'a@b.co', plan: 'A' }))
+    await c.flush()
+    c.handle(identify('u1', { plan: 'B' })) // pending
+    c.handle(identify('u1', { plan: 'A' })) // equals the acknowledged one, but B is newer
+    c.handle(identify('u1', { plan: 'A' })) // equals the newest pending one: skipped
+    await c.flush()
+    expect(sent().map((m) => m.type === 'contact' && m.properties?.plan)).toEqual(['A', 'B', 'A'])
+  })
+
   it('records only what the relay accepted: a rejected identify is sent again later', async () => {
     const c = cdp()
     const first = identify('u1', { email: 'a@b.co' })
