@@ -1,0 +1,81 @@
+// Per-test fixtures: a real Loops emulator and the real example server (pages + relay) on
+// ephemeral loopback ports, plus helpers that read what reached "Loops" and what went over the
+// wire from the page. Everything started here is stopped when the test ends.
+import { startEmulator } from '@loops-cdp/loops-emulator'
+import { test as base, expect } from '@playwright/test'
+import { type ExampleServer, startExample } from './helpers/example-server'
+import { LoopsInspector } from './helpers/loops'
+import type { Variant } from './helpers/page'
+import { WireLog } from './helpers/wire'
+
+export type { Variant }
+export { expect }
+
+/** Distinctive so a leak is unmistakable: it must appear in nothing the page receives. */
+export const LOOPS_API_KEY = 'e2e-secret-loops-key-7f3a9c1d5b2e4f60a8d1c3b5e7f9a0b2'
+
+export type RelayMode = 'direct' | 'queue'
+
+export const VARIANTS: readonly Variant[] = [
+  { name: 'segment script', sdk: 'segment', install: 'script', path: '/segment-script/' },
+  { name: 'segment npm', sdk: 'segment', install: 'npm', path: '/segment-npm/' },
+  { name: 'rudder script', sdk: 'rudder', install: 'script', path: '/rudder-script/' },
+  { name: 'rudder npm', sdk: 'rudder', install: 'npm', path: '/rudder-npm/' },
+]
+
+interface Options {
+  relayMode: RelayMode
+  variant: Variant
+}
+
+interface Fixtures {
+  loops: LoopsInspector
+  app: ExampleServer
+  /** Every relay batch and SDK call made by any page of this test's browser context. */
+  wire: WireLog
+}
+
+export const test = base.extend<Options & Fixtures>({
+  relayMode: ['direct', { option: true }],
+  variant: [VARIANTS[0] as Variant, { option: true }],
+
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+  loops: async ({}, use) => {
+    const emulator = await startEmulator({
+      port: 0,
+      apiKey: LOOPS_API_KEY,
+      // Custom properties of the team; unknown ones are accepted but not stored, as in Loops.
+      properties: [
+        { key: 'plan', type: 'string' },
+        { key: 'addressCity', type: 'string' },
+      ],
+    })
+    try {
+      await use(new LoopsInspector(emulator.url))
+    } finally {
+      await emulator.close()
+    }
+  },
+
+  app: async ({ loops, relayMode }, use, testInfo) => {
+    const app = await startExample({
+      port: 0,
+      loopsApiUrl: `${loops.url}/api`,
+      loopsApiKey: LOOPS_API_KEY,
+      relayMode,
+      // Each test its own SQLite queue: parallel relays must never drain each other's messages.
+      relayDataDir: testInfo.outputPath('relay-data'),
+    })
+    try {
+      await use(app)
+    } finally {
+      await app.close()
+    }
+  },
+
+  wire: async ({ context }, use) => {
+    const wire = new WireLog()
+    wire.attach(context)
+    await use(wire)
+  },
+})

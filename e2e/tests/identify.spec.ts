@@ -1,0 +1,96 @@
+// identify → Loops contact: sanitized properties and mailing lists; an unchanged identify is
+// not sent again, a changed one is.
+import { expect, test, VARIANTS } from '../fixtures'
+import {
+  deliveredIds,
+  identify,
+  openExample,
+  sdkIdentify,
+  track,
+  uniqueEmail,
+} from '../helpers/page'
+
+for (const variant of VARIANTS) {
+  test.describe(variant.name, () => {
+    test.use({ variant })
+
+    test('identify creates the contact with sanitized properties and mailing lists', async ({
+      app,
+      context,
+      loops,
+      wire,
+    }) => {
+      const page = await openExample(context, app, variant)
+      const email = uniqueEmail('identify')
+      await sdkIdentify(page, variant, 'user-42', {
+        email,
+        firstName: 'Alex',
+        plan: 'pro',
+        address: { city: 'Berlin' }, // nested → addressCity
+        tags: ['a', 'b'], // arrays are dropped
+        id: 'reserved', // a Loops reserved name: dropped
+        mailingLists: { newsletter: true, beta: 'false', 'product-updates': 'maybe' },
+      })
+
+      await expect
+        .poll(() => loops.contact(email))
+        .toMatchObject({
+          email,
+          userId: 'user-42',
+          firstName: 'Alex',
+          plan: 'pro',
+          addressCity: 'Berlin',
+          mailingLists: { newsletter: true },
+        })
+      const contact = await loops.contact(email)
+      expect(contact?.mailingLists).toEqual({ newsletter: true })
+
+      // What left the browser: sanitized before it reached the relay.
+      const [entry, ...more] = wire.contactEntries()
+      expect(more).toEqual([])
+      expect(entry).toMatchObject({
+        type: 'contact',
+        email,
+        userId: 'user-42',
+        properties: { firstName: 'Alex', plan: 'pro', addressCity: 'Berlin' },
+        mailingLists: { newsletter: true, beta: false },
+      })
+      expect(entry?.properties).not.toHaveProperty('tags')
+      expect(entry?.properties).not.toHaveProperty('id')
+      expect(entry?.properties).not.toHaveProperty('mailingLists')
+      expect(entry?.mailingLists).not.toHaveProperty('product-updates')
+    })
+
+    test('an identical identify is not sent again, a changed one is', async ({
+      app,
+      context,
+      loops,
+      wire,
+    }) => {
+      const page = await openExample(context, app, variant)
+      const email = uniqueEmail('dedupe')
+      const form = { userId: 'user-7', email, firstName: 'Sam', plan: 'starter' }
+      await identify(page, form)
+      await expect.poll(() => loops.contact(email)).toMatchObject({ firstName: 'Sam' })
+      // "Last delivered" is recorded on the relay's acknowledgement.
+      await expect.poll(() => deliveredIds(page, 'contact')).toHaveLength(1)
+
+      // Apps identify on every page load: same traits after a reload.
+      await page.reload()
+      await expect(page.locator('html')).toHaveAttribute('data-loops-ready', 'true')
+      await identify(page, form)
+      // Barrier: the queue is FIFO, so once this track left the page an identify queued before
+      // it would have left too.
+      await track(page, 'Dedupe Barrier')
+      await expect.poll(() => loops.eventsNamed('Dedupe Barrier')).toHaveLength(1)
+      expect(wire.contactEntries()).toHaveLength(1)
+      expect(await loops.contactUpdates(email)).toHaveLength(1)
+
+      // A real change is delivered.
+      await identify(page, { plan: 'team' })
+      await expect.poll(() => loops.contact(email)).toMatchObject({ plan: 'team' })
+      expect(wire.contactEntries()).toHaveLength(2)
+      expect(await loops.contactUpdates(email)).toHaveLength(2)
+    })
+  })
+}
