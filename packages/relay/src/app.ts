@@ -115,6 +115,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
     } catch {
       return fail(400, 'Body is not valid JSON')
     }
+    // Too many entries is a size problem like a too-large body: 413, so the client splits it.
+    const batch = (body as { batch?: unknown } | null)?.batch
+    if (Array.isArray(batch) && batch.length > config.maxBatch) {
+      return fail(413, `batch has more than ${config.maxBatch} entries`)
+    }
     const validation = validateEnvelope(body, { maxBatchSize: config.maxBatch })
     if (!validation.ok) return fail(400, validation.error)
 

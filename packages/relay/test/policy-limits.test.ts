@@ -1,0 +1,104 @@
+// Per-client rate limit, the start-up key check and the modes, over real HTTP against the real
+// emulator.
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../src/config'
+import { createRelay } from '../src/relay'
+import { emulator, event, post, relayFor, served, tempDir, waitFor } from './http-harness'
+
+describe('per-client rate limit', () => {
+  it('answers 429 with Retry-After once a client used its messages per minute', async () => {
+    const emu = await emulator()
+    const { url } = await served(relayFor(emu, { clientRateLimit: 5 }).relay)
+    const first = await post(url, { batch: [event('l1'), event('l2'), event('l3')] })
+    expect(first.status).toBe(200)
+    const second = await post(url, { batch: [event('l4'), event('l5')] })
+    expect(second.status).toBe(200)
+    const third = await post(url, { batch: [event('l6')] })
+    expect(third.status).toBe(429)
+    expect(await third.json()).toEqual({ error: 'Too many messages from this client' })
+    const retryAfter = Number(third.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThanOrEqual(1)
+    expect(retryAfter).toBeLessThanOrEqual(60)
+    expect((await emu.events()).map((e) => e.idempotencyKey)).not.toContain('l6')
+  })
+
+  it('gives each anonymous id behind one address its own budget', async () => {
+    const emu = await emulator()
+    const { url } = await served(relayFor(emu, { clientRateLimit: 2 }).relay)
+    const as = (anonymousId: string, id: string) =>
+      post(url, { anonymousId, batch: [event(`${id}a`), event(`${id}b`)] })
+    expect((await as('anon-1', 'x1')).status).toBe(200)
+    expect((await as('anon-1', 'x2')).status).toBe(429)
+    expect((await as('anon-2', 'x3')).status).toBe(200)
+  })
+
+  it('is off with clientRateLimit 0', async () => {
+    const emu = await emulator()
+    const { url } = await served(relayFor(emu, { clientRateLimit: 0 }).relay)
+    for (let i = 0; i < 3; i++) {
+      expect((await post(url, { batch: [event(`free${i}`)] })).status).toBe(200)
+    }
+  })
+})
+
+describe('start-up key check (GET /v1/api-key)', () => {
+  it('shows "ok" in /health when Loops accepts the key', async () => {
+    const emu = await emulator({ apiKey: 'sk_right_key' })
+    const { relay } = relayFor(emu, { loopsApiKey: 'sk_right_key' })
+    const { url } = await served(relay)
+    await relay.start()
+    await waitFor(async () => {
+      const health = (await (await fetch(`${url}/health`)).json()) as { loops: string }
+      return health.loops === 'ok'
+    }, 'loops: ok')
+  })
+
+  it('shows "unauthorized" when Loops rejects the key, and never logs the key', async () => {
+    const emu = await emulator({ apiKey: 'sk_right_key' })
+    const { relay, logs } = relayFor(emu, { loopsApiKey: 'sk_wrong_key_value' })
+    const { url } = await served(relay)
+    await relay.start()
+    await waitFor(async () => {
+      const health = (await (await fetch(`${url}/health`)).json()) as { loops: string }
+      return health.loops === 'unauthorized'
+    }, 'loops: unauthorized')
+    const line = logs.find((l) => l.msg === 'loops api key check')
+    expect(line).toMatchObject({ level: 'error', loops: 'unauthorized' })
+    expect(JSON.stringify(logs)).not.toContain('sk_wrong_key_value')
+    // Messages are not lost for a key problem: Loops' 401 is answered 503 so the client retries.
+    const res = await post(url, { batch: [event('k1')] })
+    expect(res.status).toBe(503)
+    expect(JSON.stringify(await res.json())).not.toContain('sk_wrong_key_value')
+  })
+})
+
+describe('modes', () => {
+  it('queue mode answers 202 once stored and a worker delivers it', async () => {
+    const emu = await emulator()
+    const { relay } = relayFor(emu, { mode: 'queue', dataDir: tempDir() })
+    const { url } = await served(relay)
+    const res = await post(url, { batch: [event('q1'), { type: 'event' }] })
+    expect(res.status).toBe(202)
+    expect(await res.json()).toMatchObject({ accepted: 1, rejected: [{ index: 1 }] })
+    await waitFor(async () => (await emu.events()).some((e) => e.idempotencyKey === 'q1'), 'q1')
+    const health = (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>
+    expect(health).toMatchObject({ ok: true, mode: 'queue', queueDepth: 0 })
+  })
+
+  it('refuses redis mode with a clear ConfigError', async () => {
+    const emu = await emulator()
+    expect(() => createRelay({ mode: 'redis', loopsApiUrl: emu.apiUrl })).toThrow(ConfigError)
+    expect(() => createRelay({ mode: 'redis', loopsApiUrl: emu.apiUrl })).toThrow(
+      /redis mode is not available yet/,
+    )
+  })
+
+  it('refuses to run without a key against a non-loopback Loops URL', () => {
+    expect(() => createRelay({ loopsApiUrl: 'https://app.loops.so/api' })).toThrow(
+      /LOOPS_API_KEY is required/,
+    )
+    expect(() =>
+      createRelay({ mode: 'direct', loopsApiUrl: 'http://127.0.0.1:9/api' }),
+    ).not.toThrow()
+  })
+})
