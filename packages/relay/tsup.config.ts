@@ -3,10 +3,12 @@ import { defineConfig } from 'tsup'
 // One object per shipped artifact (vercel/analytics style). Both builds run at once into dist/.
 export default defineConfig([
   {
-    // npm entry: ESM + CJS + types. Dependencies (core, hono, ky, better-sqlite3) stay imports.
+    // npm entry: ESM + CJS + types. Dependencies (core, hono, better-sqlite3) stay imports; ky is
+    // ESM-only, so a `require()` of it gives a namespace, not ky: it is bundled in (~5 KB).
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
+    noExternal: ['ky'],
     // The CLI build below writes into the same folder at the same time: keep its file.
     clean: ['!cli.js'],
     target: 'node20',

@@ -190,4 +190,25 @@ describe('loops-relay CLI', () => {
     for (const line of output.split('\n').filter(Boolean))
       expect(() => JSON.parse(line)).not.toThrow()
   })
+
+  it('ships npm entries that load with require() and import and answer /health', () => {
+    const script = (load: string) =>
+      `${load}.then(async (m) => {
+        const relay = m.createRelay({ loopsApiUrl: 'http://127.0.0.1:9/api', logSink: () => {} })
+        const res = await relay.fetch(new Request('http://relay.test/health'))
+        console.log(res.status, typeof m.computeUserHash, typeof m.ConfigError)
+        await relay.stop()
+      })`
+    for (const [flag, load] of [
+      ['--input-type=commonjs', `Promise.resolve(require('./dist/index.cjs'))`],
+      ['--input-type=module', `import('./dist/index.js')`],
+    ] as const) {
+      const out = execFileSync(process.execPath, [flag, '-e', script(load)], {
+        cwd: packageDir,
+        encoding: 'utf8',
+        timeout: 20_000,
+      })
+      expect(out.trim()).toBe('200 function function')
+    }
+  })
 })
