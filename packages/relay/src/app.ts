@@ -1,14 +1,14 @@
 // The relay's HTTP surface (DESIGN §3) as a hono app: routes, CORS and the Origin allow list,
-// body and batch caps, validation through core, per-message rejections, JSON errors. Delivery
-// itself is behind `submit`, so the same app serves the direct and the queue modes.
+// 404/405 with Allow, JSON errors. The batch endpoint itself is in batch.ts; delivery is behind
+// `submit`, so the same app serves the direct and the queue modes.
 
-import { type Rejection, validateEnvelope, type WireMessage } from '@loops-cdp/core/protocol'
-import { type Context, Hono } from 'hono'
-import { BodyTooLargeError, readBodyCapped } from './body'
+import type { WireMessage } from '@loops-cdp/core/protocol'
+import { Hono } from 'hono'
+import { createBatchHandler } from './batch'
 import type { ClientRateLimiter } from './client-rate-limit'
 import type { RelayConfig } from './config'
 import type { SubmitResult } from './delivery/types'
-import type { RelayLogger } from './log'
+import { describeError, type RelayLogger } from './log'
 import type { RelayMetrics } from './metrics'
 import { createOriginCheck } from './origin'
 import type { Policy } from './policy'
@@ -29,7 +29,10 @@ export interface HealthInfo {
 export interface AppDeps {
   config: RelayConfig
   policy: Policy
+  /** Per client (IP + anonymous id). */
   limiter: ClientRateLimiter
+  /** Per IP, looser: rotating anonymous ids must not lift the limit. */
+  addressLimiter: ClientRateLimiter
   metrics: RelayMetrics
   logger: RelayLogger
   /** Hands accepted messages to the delivery mode; may throw (the client then retries). */
@@ -39,18 +42,20 @@ export interface AppDeps {
   health(): HealthInfo
 }
 
-type Env = { Bindings: RequestInfo }
+export type AppEnv = { Bindings: RequestInfo }
+
+/** Builds a JSON `{ error }` answer and counts it. */
+export type Fail = (status: number, error: string, headers?: Record<string, string>) => Response
 
 const BATCH_METHODS = 'OPTIONS, POST'
 const READ_METHODS = 'GET, HEAD'
-const CONTENT_TYPES = new Set(['text/plain', 'application/json'])
 
-export function createApp(deps: AppDeps): Hono<Env> {
+export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, metrics, logger } = deps
   const origins = createOriginCheck(config.allowedOrigins)
-  const app = config.basePath ? new Hono<Env>().basePath(config.basePath) : new Hono<Env>()
+  const app = config.basePath ? new Hono<AppEnv>().basePath(config.basePath) : new Hono<AppEnv>()
 
-  const fail = (status: number, error: string, headers?: Record<string, string>) => {
+  const fail: Fail = (status, error, headers) => {
     metrics.request(status)
     return new Response(JSON.stringify({ error }), {
       status,
@@ -94,82 +99,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     })
   })
 
-  app.post('/v1/batch', async (c) => {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-    if (!CONTENT_TYPES.has(type)) {
-      return fail(415, 'Content-Type must be text/plain or application/json')
-    }
-    let text: string
-    try {
-      const bytes = await readBodyCapped(c.req.raw, config.maxBodyBytes)
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        return fail(413, `Body is larger than ${config.maxBodyBytes} bytes`)
-      }
-      return fail(400, 'Body is not valid UTF-8')
-    }
-    let body: unknown
-    try {
-      body = JSON.parse(text)
-    } catch {
-      return fail(400, 'Body is not valid JSON')
-    }
-    // Too many entries is a size problem like a too-large body: 413, so the client splits it.
-    const batch = (body as { batch?: unknown } | null)?.batch
-    if (Array.isArray(batch) && batch.length > config.maxBatch) {
-      return fail(413, `batch has more than ${config.maxBatch} entries`)
-    }
-    const validation = validateEnvelope(body, { maxBatchSize: config.maxBatch })
-    if (!validation.ok) return fail(400, validation.error)
-
-    const total = validation.messages.length + validation.rejected.length
-    const limit = deps.limiter.take(clientKey(c, body, config.trustProxy), total)
-    if (!limit.ok) {
-      metrics.rejected('rate_limited', total)
-      return fail(429, 'Too many messages from this client', {
-        'retry-after': String(limit.retryAfterSeconds),
-      })
-    }
-    const rejected: Rejection[] = [...validation.rejected]
-    if (validation.rejected.length > 0) metrics.rejected('invalid', validation.rejected.length)
-
-    const items: Array<{ index: number; message: WireMessage }> = []
-    for (const { index, message } of validation.messages) {
-      // The validator rebuilt the message from known fields and re-sanitized its properties.
-      const verdict = await deps.policy.apply(message)
-      if (!verdict.ok) {
-        rejected.push({ index, messageId: message.messageId, error: verdict.error })
-        metrics.rejected(verdict.reason)
-        continue
-      }
-      for (const drop of verdict.dropped) metrics.policyDrop(drop)
-      items.push({ index, message: verdict.message })
-    }
-
-    let result: SubmitResult = { status: deps.emptyStatus, rejected: [] }
-    if (items.length > 0) {
-      try {
-        result = await deps.submit(items)
-      } catch (error) {
-        logger.log('error', 'submit failed', { error: describe(error) })
-        return fail(503, 'Delivery is unavailable, retry later', { 'retry-after': '5' })
-      }
-    }
-    if (result.status === 503) {
-      return fail(503, 'Loops is unavailable or throttled, retry later', {
-        'retry-after': String(Math.max(1, Math.ceil(result.retryAfterSeconds ?? 5))),
-      })
-    }
-    const refused = new Set(result.rejected.map((r) => r.index))
-    for (const r of result.rejected) rejected.push({ ...r })
-    if (result.rejected.length > 0) metrics.rejected('loops_rejected', result.rejected.length)
-    for (const { index, message } of items) {
-      if (!refused.has(index)) metrics.accepted(message.type)
-    }
-    rejected.sort((a, b) => a.index - b.index)
-    return c.json({ accepted: items.length - refused.size, rejected }, result.status)
-  })
+  app.post('/v1/batch', createBatchHandler(deps, fail))
 
   app.all('/v1/batch', () => fail(405, 'Method not allowed', { allow: BATCH_METHODS }))
 
@@ -185,26 +115,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.notFound(() => fail(404, 'Not found'))
   app.onError((error) => {
-    logger.log('error', 'request failed', { error: describe(error) })
+    logger.log('error', 'request failed', { error: describeError(error) })
     return fail(500, 'Internal error')
   })
   return app
-}
-
-/** IP plus the envelope's optional `anonymousId`, so users behind one NAT get separate budgets. */
-function clientKey(c: Context<Env>, body: unknown, trustProxy: boolean): string {
-  const forwarded =
-    c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || c.req.header('x-real-ip')?.trim()
-  const socket = c.env?.clientIp
-  // Without a socket address (a framework route handler) the proxy header is all there is.
-  const ip = (trustProxy ? forwarded || socket : socket || forwarded) || 'unknown'
-  const anonymousId = (body as { anonymousId?: unknown }).anonymousId
-  const anon =
-    typeof anonymousId === 'string' && anonymousId.length <= 100 ? anonymousId : undefined
-  return anon === undefined ? ip : `${ip}|${anon}`
-}
-
-/** Name and message only: stack traces and causes can carry request data. */
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'
 }

@@ -4,6 +4,7 @@
 
 import { ConfigError, configFromEnv, isLoopbackUrl } from './config'
 import { parseFlags, USAGE } from './flags'
+import { describeError } from './log'
 import { createRelay } from './relay'
 import { serveRelay } from './serve'
 
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
         process.exit(0)
       },
       (error: unknown) => {
-        line('error', 'stop failed', { error: describe(error) })
+        line('error', 'stop failed', { error: describeError(error) })
         process.exit(1)
       },
     )
@@ -69,13 +70,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'))
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'
-}
-
 main().catch((error: unknown) => {
   // ConfigError names the setting and never holds a secret value; other errors: name + message.
-  const message = error instanceof ConfigError ? error.message : describe(error)
+  const message = error instanceof ConfigError ? error.message : describeError(error)
   console.error(`loops-relay: ${message}`)
   process.exitCode = 1
 })

@@ -79,3 +79,8 @@ export function createLogger(options: { sink?: LogSink; secrets?: Array<string |
   }
   return logger
 }
+
+/** Name and message only: stack traces and causes can carry request data. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'
+}

@@ -3,6 +3,7 @@
 // and logs, and runs the start-up key check that /health reports.
 
 import { createApp, type HealthInfo, type RequestInfo } from './app'
+import { ADDRESS_LIMIT_FACTOR } from './batch'
 import { createClientRateLimiter } from './client-rate-limit'
 import { ConfigError, isLoopbackUrl, type RelayConfig, resolveConfig } from './config'
 import { createDirectMode } from './delivery/direct'
@@ -125,6 +126,9 @@ export function createRelay(options: RelayOptions = {}): Relay {
     config,
     policy: createPolicy(config),
     limiter: createClientRateLimiter({ limit: config.clientRateLimit }),
+    addressLimiter: createClientRateLimiter({
+      limit: config.clientRateLimit * ADDRESS_LIMIT_FACTOR,
+    }),
     metrics,
     logger,
     emptyStatus: config.mode === 'direct' ? 200 : 202,

@@ -32,6 +32,21 @@ describe('per-client rate limit', () => {
     expect((await as('anon-2', 'x3')).status).toBe(200)
   })
 
+  it('caps one address at 10× the budget, so rotating anonymous ids does not lift the limit', async () => {
+    const emu = await emulator()
+    const { url } = await served(relayFor(emu, { clientRateLimit: 2, loopsRateLimit: 1000 }).relay)
+    const statuses: number[] = []
+    for (let i = 0; i < 11; i++) {
+      const res = await post(url, {
+        anonymousId: `rotating-${i}`,
+        batch: [event(`r${i}a`), event(`r${i}b`)],
+      })
+      statuses.push(res.status)
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200))
+    expect(statuses[10]).toBe(429)
+  })
+
   it('is off with clientRateLimit 0', async () => {
     const emu = await emulator()
     const { url } = await served(relayFor(emu, { clientRateLimit: 0 }).relay)
