@@ -3,8 +3,6 @@
 // In-memory and per instance: it protects this process from one noisy or hostile client.
 
 export interface ClientRateLimiter {
-  /** Is there at least one token? A cheap check before reading the body. */
-  peek(key: string): RateDecision
   /** Takes `count` messages' worth of tokens, or none at all. */
   take(key: string, count: number): RateDecision
   size(): number
@@ -65,11 +63,6 @@ export function createClientRateLimiter(options: ClientRateLimitOptions): Client
   }
 
   return {
-    peek(key) {
-      if (limit === 0) return { ok: true }
-      const bucket = bucketFor(key)
-      return bucket.tokens >= 1 ? { ok: true } : deny(bucket, 1)
-    },
     take(key, count) {
       if (limit === 0 || count <= 0) return { ok: true }
       const bucket = bucketFor(key)
