@@ -1,0 +1,313 @@
+// 2. Main-thread cost in Chromium: N `track` calls per page, with the Loops plugin registered
+// ('loops'), with a do-nothing destination ('noop': the host's own cost of any destination) and
+// with none ('none'), for both SDKs; fresh browser context per run, arms interleaved, median of R
+// runs. Measured per run:
+//   - issue: performance.now() around the synchronous loop of N calls (what the page's own code
+//     waits for);
+//   - cpu: Chrome's TaskDuration (main-thread busy time, CDP Performance.getMetrics) from just
+//     before the loop until the SDK has settled AND everything was delivered to the local sinks
+//     (host API and, in the 'loops' arm, the relay stand-in), so the plugin's asynchronous work —
+//     mapping, persisting, batching, sending — is included;
+//   - settle: wall time from the loop's start until the SDK's own queue settled (Segment: every
+//     track promise resolved; RudderStack: the local data plane received all N).
+// Budget (DESIGN §6): the plugin adds <= 10 % to the host's own call. A final profiled run of
+// the 'loops' arm attributes self time to scripts by URL (plugin vs host) and lists the top
+// functions, which is the profile the results quote when a budget is missed.
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { chromium } from '@playwright/test'
+import { build } from 'esbuild'
+import { segmentCdnSettings } from '../examples/vendor-stubs.mjs'
+import { benchDir, installedVersion, outDir, paths, requireBuilt } from './lib/env.mjs'
+import { summarizeProfile } from './lib/profile.mjs'
+import { header, saveRaw } from './lib/report.mjs'
+import { fmt, median, table, verdict } from './lib/stats.mjs'
+import { startPageServer } from './main-thread/server.mjs'
+
+const quick = process.argv.includes('--quick')
+const N = quick ? 1000 : 10_000
+const RUNS = 3
+// Calls go out in bursts of BURST with a short gap (Segment: each burst awaited): a single
+// synchronous loop of 10,000 calls makes both hosts' own persisted queues grow without bound and
+// their per-call cost quadratic (RudderStack writes its whole queue to localStorage per call),
+// which would measure the host's pathology rather than the plugin.
+const BURST = 100
+const GAP_MS = 50
+const ARMS = ['none', 'noop', 'loops']
+const BUDGET = 0.1
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+]
+
+async function buildPages(dir) {
+  mkdirSync(dir, { recursive: true })
+  for (const sdk of ['segment', 'rudder']) {
+    await build({
+      entryPoints: [join(benchDir, 'main-thread', `${sdk}-page.js`)],
+      absWorkingDir: benchDir,
+      bundle: true,
+      minify: true,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2020',
+      outfile: join(dir, `${sdk}.js`),
+      define: { 'process.env.NODE_ENV': '"production"' },
+      logLevel: 'silent',
+    })
+  }
+}
+
+/** Polls `check` every 50 ms until it returns true; false after `timeoutMs`. */
+async function waitFor(check, timeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await sleep(50)
+  }
+  return false
+}
+
+async function taskMs(cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics')
+  const get = (name) => metrics.find((m) => m.name === name)?.value ?? 0
+  return { task: get('TaskDuration') * 1000, script: get('ScriptDuration') * 1000 }
+}
+
+/** One page load + N calls in a fresh context. Returns the run's measurements. */
+async function runOnce(browser, server, sdk, arm, { profile = false } = {}) {
+  const context = await browser.newContext()
+  const external = []
+  // Nothing leaves the machine: any non-loopback request is answered locally with a 204.
+  await context.route(
+    (url) => url.hostname !== '127.0.0.1',
+    (route) => {
+      external.push(route.request().url())
+      return route.fulfill({ status: 204, body: '' })
+    },
+  )
+  const page = await context.newPage()
+  const errors = []
+  page.on('pageerror', (e) => errors.push(String(e)))
+  try {
+    await page.goto(`${server.origin}/${sdk}.html`)
+    await page.evaluate((o) => window.bench.setup(o), {
+      arm,
+      origin: server.origin,
+      n: N,
+      settings: segmentCdnSettings(new URL(server.origin).host, 'bench'),
+    })
+    // let the identify made in setup (and the relay's first flush) go out before measuring
+    await waitFor(() => server.counts.hostRequests > 0, 10_000)
+    await sleep(1200)
+    server.reset()
+    const cdp = await context.newCDPSession(page)
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' })
+    if (profile) {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
+      await cdp.send('Profiler.start')
+    }
+    const before = await taskMs(cdp)
+    const t0 = Date.now()
+    const result = await page.evaluate((o) => window.bench.run(o), {
+      n: N,
+      mode: 'paced',
+      burst: BURST,
+      gapMs: GAP_MS,
+    })
+    // Settled = the host's API got all N and, with the plugin, the relay got all N events (or
+    // stopped receiving: a queue that dropped calls is reported through `relayEvents`).
+    const hostDone = await waitFor(() => server.counts.host >= N, 120_000)
+    const settleMs = result.processedMs ?? Date.now() - t0
+    let last = -1
+    let stableSince = Date.now()
+    const relayDone =
+      arm !== 'loops' ||
+      (await waitFor(() => {
+        const c = server.counts.relayEvents
+        if (c >= N) return true
+        if (c !== last) {
+          last = c
+          stableSince = Date.now()
+        }
+        return Date.now() - stableSince > 5000
+      }, 180_000))
+    const after = await taskMs(cdp)
+    let profileData = null
+    if (profile) profileData = (await cdp.send('Profiler.stop')).profile
+    return {
+      issueMs: result.issueMs,
+      settleMs,
+      cpuMs: after.task - before.task,
+      scriptMs: after.script - before.script,
+      hostEvents: server.counts.host,
+      hostDone,
+      relayEvents: server.counts.relayEvents,
+      relayRequests: server.counts.relayRequests,
+      relayDone,
+      external: external.length,
+      errors,
+      profileData,
+    }
+  } finally {
+    await context.close()
+  }
+}
+
+export async function runMainThread() {
+  requireBuilt('segmentCdn', 'rudderCdn')
+  const dir = join(outDir, 'main-thread')
+  await buildPages(dir)
+  const server = await startPageServer({
+    'segment.js': join(dir, 'segment.js'),
+    'rudder.js': join(dir, 'rudder.js'),
+    'plugin-segment.js': paths.segmentCdn,
+    'plugin-rudder.js': paths.rudderCdn,
+  })
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  })
+  const chromiumVersion = browser.version()
+  const raw = { n: N, runs: RUNS, chromium: chromiumVersion, sdks: {} }
+  try {
+    for (const sdk of ['segment', 'rudder']) {
+      const runs = Object.fromEntries(ARMS.map((a) => [a, []]))
+      for (let r = 0; r < RUNS; r++) {
+        // rotate the arm order so drift in machine load does not favour one arm
+        const order = ARMS.map((_, i) => ARMS[(i + r) % ARMS.length])
+        for (const arm of order) {
+          const run = await runOnce(browser, server, sdk, arm)
+          console.log(
+            `  ${sdk} ${arm} run ${r + 1}: issue ${run.issueMs.toFixed(1)} ms, cpu ${run.cpuMs.toFixed(0)} ms, settle ${run.settleMs.toFixed(0)} ms, host ${run.hostEvents}, relay ${run.relayEvents}${run.errors.length ? `, errors: ${run.errors.join('; ')}` : ''}`,
+          )
+          runs[arm].push(run)
+        }
+      }
+      const profiled = await runOnce(browser, server, sdk, 'loops', { profile: true })
+      const med = (arm, key) => median(runs[arm].map((x) => x[key]))
+      raw.sdks[sdk] = {
+        runs: Object.fromEntries(
+          ARMS.map((a) => [a, runs[a].map(({ profileData, ...rest }) => rest)]),
+        ),
+        median: Object.fromEntries(
+          ARMS.map((a) => [
+            a,
+            {
+              issueMs: med(a, 'issueMs'),
+              cpuMs: med(a, 'cpuMs'),
+              scriptMs: med(a, 'scriptMs'),
+              settleMs: med(a, 'settleMs'),
+              relayEvents: med(a, 'relayEvents'),
+              relayRequests: med(a, 'relayRequests'),
+              hostEvents: med(a, 'hostEvents'),
+            },
+          ]),
+        ),
+        profile: summarizeProfile(profiled.profileData, (url) => url.replace(server.origin, '')),
+      }
+    }
+  } finally {
+    await browser.close()
+    await server.close()
+  }
+  saveRaw('main-thread', raw)
+  return report(raw)
+}
+
+function report(raw) {
+  const versions = {
+    segment: `@segment/analytics-next ${installedVersion('@segment/analytics-next')}`,
+    rudder: `@rudderstack/analytics-js ${installedVersion('@rudderstack/analytics-js')} (bundled)`,
+  }
+  const rows = []
+  const verdicts = []
+  for (const [sdk, d] of Object.entries(raw.sdks)) {
+    const m = d.median
+    const over = (key) => m.loops[key] / m.none[key] - 1
+    for (const [key, label] of [
+      ['issueMs', 'sync issue (performance.now)'],
+      ['cpuMs', 'main-thread busy until delivered (TaskDuration)'],
+      ['settleMs', 'wall time until the SDK queue settled'],
+    ]) {
+      rows.push([
+        versions[sdk],
+        label,
+        fmt.num(m.none[key]),
+        fmt.num(m.noop[key]),
+        fmt.num(m.loops[key]),
+        fmt.signedPct(over(key)),
+        fmt.signedPct(m.loops[key] / m.noop[key] - 1),
+        fmt.num((1000 * (m.loops[key] - m.none[key])) / raw.n, 2),
+      ])
+    }
+    verdicts.push({
+      sdk,
+      issue: over('issueMs'),
+      cpu: over('cpuMs'),
+      relay: `${fmt.int(m.loops.relayEvents)} of ${fmt.int(raw.n)} events reached the relay stand-in in ${fmt.int(m.loops.relayRequests)} requests`,
+    })
+  }
+  const lines = [
+    '## 2. Main-thread cost',
+    '',
+    header('main-thread'),
+    `- browser: Chromium ${raw.chromium} (headless, /usr/bin/chromium) via Playwright`,
+    `- ${fmt.int(raw.n)} \`track\` calls per page load in synchronous bursts of ${BURST} (${GAP_MS} ms apart; Segment: each burst awaited), fresh browser context per run, median of ${raw.runs} runs per arm, arms interleaved`,
+    '',
+    "Arms: **none** = host SDK only; **noop** = a destination that does nothing (the host's own",
+    "cost of having any destination); **loops** = the plugin's CDN build as shipped. Milliseconds",
+    'for all N calls; "µs/call added" = (loops − none) / N.',
+    '',
+    table(
+      [
+        'SDK',
+        'measure',
+        'none',
+        'noop',
+        'loops',
+        'loops vs none',
+        'loops vs noop',
+        'µs/call added',
+      ],
+      rows,
+    ),
+    '',
+    `Budget (the plugin adds <= ${fmt.pct(BUDGET, 0)} to the host's own call):`,
+    ...verdicts.map(
+      (v) =>
+        `- ${v.sdk}: synchronous call ${fmt.signedPct(v.issue)} ${verdict(v.issue <= BUDGET)}; total main-thread work ${fmt.signedPct(v.cpu)} ${verdict(v.cpu <= BUDGET)} (${v.relay})`,
+    ),
+    '',
+  ]
+  for (const [sdk, d] of Object.entries(raw.sdks)) {
+    lines.push(
+      `Profile of one 'loops' run, ${sdk} (self time by script, ms; sampling profiler at 200 µs):`,
+      '',
+      table(
+        ['script', 'self ms'],
+        d.profile.byPlace.slice(0, 8).map(([u, ms]) => [`\`${u}\``, fmt.num(ms)]),
+      ),
+      '',
+      'Top functions by self time:',
+      '',
+      table(
+        ['function', 'self ms'],
+        d.profile.topFunctions.map(([f, ms]) => [`\`${f}\``, fmt.num(ms)]),
+      ),
+      '',
+    )
+  }
+  return lines.join('\n')
+}
+
+// Allows `node bench/main-thread.mjs` on its own (used while developing the page scripts).
+if (import.meta.url === `file://${process.argv[1]}` && existsSync(paths.segmentCdn)) {
+  console.log(await runMainThread())
+}
