@@ -3,7 +3,11 @@
 // wire from the page. Everything started here is stopped when the test ends.
 import { startEmulator } from '@loops-cdp/loops-emulator'
 import { test as base, expect } from '@playwright/test'
-import { type ExampleServer, startExample } from './helpers/example-server'
+import {
+  type ExampleServer,
+  type ExampleServerOptions,
+  startExample,
+} from './helpers/example-server'
 import { LoopsInspector } from './helpers/loops'
 import type { Variant } from './helpers/page'
 import { WireLog } from './helpers/wire'
@@ -28,11 +32,39 @@ interface Options {
   variant: Variant
 }
 
+/**
+ * The example server (pages + relay) that a test can take down and bring back on the same
+ * origin, so the pages' storage survives: a real "relay down".
+ */
+export class ManagedApp {
+  private server: ExampleServer | undefined
+  /** Fixed after the first start, so a restart keeps the origin (and the pages' storage). */
+  port = 0
+  url = ''
+
+  constructor(private readonly options: ExampleServerOptions) {}
+
+  async start(): Promise<void> {
+    if (this.server) return
+    this.server = await startExample({ ...this.options, port: this.port })
+    this.url = this.server.url
+    this.port = Number(new URL(this.url).port)
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server
+    this.server = undefined
+    await server?.close()
+  }
+}
+
 interface Fixtures {
   loops: LoopsInspector
-  app: ExampleServer
+  app: ManagedApp
   /** Every relay batch and SDK call made by any page of this test's browser context. */
   wire: WireLog
+  /** The relay's structured log lines (attached to the report when a test fails). */
+  relayLog: Array<Record<string, unknown>>
 }
 
 export const test = base.extend<Options & Fixtures>({
@@ -57,19 +89,33 @@ export const test = base.extend<Options & Fixtures>({
     }
   },
 
-  app: async ({ loops, relayMode }, use, testInfo) => {
-    const app = await startExample({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+  relayLog: async ({}, use, testInfo) => {
+    const lines: Array<Record<string, unknown>> = []
+    await use(lines)
+    if (testInfo.status !== testInfo.expectedStatus) {
+      await testInfo.attach('relay-log.jsonl', {
+        body: lines.map((l) => JSON.stringify(l)).join('\n'),
+        contentType: 'text/plain',
+      })
+    }
+  },
+
+  app: async ({ loops, relayMode, relayLog }, use, testInfo) => {
+    const app = new ManagedApp({
       port: 0,
       loopsApiUrl: `${loops.url}/api`,
       loopsApiKey: LOOPS_API_KEY,
       relayMode,
       // Each test its own SQLite queue: parallel relays must never drain each other's messages.
       relayDataDir: testInfo.outputPath('relay-data'),
+      relayOptions: { logSink: (line: Record<string, unknown>) => relayLog.push(line) },
     })
+    await app.start()
     try {
       await use(app)
     } finally {
-      await app.close()
+      await app.stop()
     }
   },
 

@@ -1,7 +1,6 @@
 // Drives the example pages through their shared controls (examples/shared/ui.js), and the host
 // SDK directly where a call needs traits the form has no field for.
 import { type BrowserContext, expect, type Page } from '@playwright/test'
-import type { ExampleServer } from './example-server'
 
 export interface Variant {
   name: string
@@ -15,7 +14,7 @@ export type Field = 'userId' | 'email' | 'firstName' | 'plan' | 'eventName'
 /** Opens a variant's page and waits until its controls are wired to the SDK and the plugin. */
 export async function openExample(
   context: BrowserContext,
-  app: ExampleServer,
+  app: { url: string },
   variant: Variant,
 ): Promise<Page> {
   const page = await context.newPage()
@@ -23,7 +22,11 @@ export async function openExample(
   return page
 }
 
-export async function gotoExample(page: Page, app: ExampleServer, variant: Variant): Promise<void> {
+export async function gotoExample(
+  page: Page,
+  app: { url: string },
+  variant: Variant,
+): Promise<void> {
   await page.goto(`${app.url}${variant.path}`)
   await expect(page.locator('html')).toHaveAttribute('data-loops-ready', 'true')
 }
