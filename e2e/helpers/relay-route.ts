@@ -1,7 +1,8 @@
 // Stands between the pages and the relay (`/loops/v1/batch`) to make it look down or failing.
 import type { BrowserContext, Route } from '@playwright/test'
 
-export type RelayFailure = 'down' | 503
+/** `retry-later`: 503 with a Retry-After of two minutes, so the page holds its messages. */
+export type RelayFailure = 'down' | 503 | 'retry-later'
 
 export class RelayGate {
   /** Requests answered with a failure so far. */
@@ -38,7 +39,7 @@ export class RelayGate {
     return route.fulfill({
       status: 503,
       contentType: 'application/json',
-      headers: { 'retry-after': '1' },
+      headers: { 'retry-after': failure === 'retry-later' ? '120' : '1' },
       body: JSON.stringify({ error: 'relay restarting' }),
     })
   }
