@@ -119,9 +119,15 @@ export const test = base.extend<Options & Fixtures>({
     }
   },
 
-  wire: async ({ context }, use) => {
-    const wire = new WireLog()
-    wire.attach(context)
-    await use(wire)
-  },
+  // Automatic, so every test also checks that nothing left the machine.
+  wire: [
+    async ({ context }, use) => {
+      const wire = new WireLog()
+      wire.attach(context)
+      await use(wire)
+      // Hermetic: the SDKs' CDN, settings, config and data-plane calls were all answered locally.
+      expect(wire.external, 'requests that left the machine').toEqual([])
+    },
+    { auto: true },
+  ],
 })

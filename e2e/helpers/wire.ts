@@ -53,6 +53,8 @@ function asList(body: unknown): Array<Record<string, unknown>> {
 export class WireLog {
   readonly batches: RelayBatch[] = []
   readonly sdkCalls: SdkCall[] = []
+  /** http(s) requests to anything but loopback: must stay empty (no CDN, no vendor cloud). */
+  readonly external: string[] = []
   private readonly byRequest = new Map<Request, RelayBatch>()
   private readonly bodies: Array<Promise<{ url: string; body: string }>> = []
   private collectBodies = false
@@ -78,6 +80,12 @@ export class WireLog {
 
   private onRequest(request: Request): void {
     const url = new URL(request.url())
+    if (
+      /^https?:$/.test(url.protocol) &&
+      !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(url.hostname)
+    ) {
+      this.external.push(request.url())
+    }
     if (request.method() !== 'POST') return
     if (isRelayBatch(url)) {
       const batch: RelayBatch = {
