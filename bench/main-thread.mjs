@@ -35,6 +35,8 @@ const RUNS = 3
 const BURST = 100
 const GAP_MS = 50
 const ARMS = ['none', 'noop', 'loops']
+const only = process.argv.find((a) => a.startsWith('--sdk='))?.split('=')[1]
+const SDKS = only ? [only] : ['segment', 'rudder']
 const BUDGET = 0.1
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -61,6 +63,29 @@ async function buildPages(dir) {
       logLevel: 'silent',
     })
   }
+}
+
+/**
+ * Waits until `count()` reaches `target`; true then. False when it stopped growing for
+ * `quietMs` (a queue that dropped calls) or after `timeoutMs`.
+ */
+async function waitForCount(count, target, { quietMs = 5000, timeoutMs = 180_000 } = {}) {
+  let last = -1
+  let since = Date.now()
+  let reached = false
+  await waitFor(() => {
+    const c = count()
+    if (c >= target) {
+      reached = true
+      return true
+    }
+    if (c !== last) {
+      last = c
+      since = Date.now()
+    }
+    return Date.now() - since > quietMs
+  }, timeoutMs)
+  return reached
 }
 
 /** Polls `check` every 50 ms until it returns true; false after `timeoutMs`. */
@@ -94,6 +119,7 @@ async function runOnce(browser, server, sdk, arm, { profile = false } = {}) {
   const page = await context.newPage()
   const errors = []
   page.on('pageerror', (e) => errors.push(String(e)))
+  page.on('crash', () => errors.push('renderer crashed'))
   try {
     await page.goto(`${server.origin}/${sdk}.html`)
     await page.evaluate((o) => window.bench.setup(o), {
@@ -123,21 +149,9 @@ async function runOnce(browser, server, sdk, arm, { profile = false } = {}) {
     })
     // Settled = the host's API got all N and, with the plugin, the relay got all N events (or
     // stopped receiving: a queue that dropped calls is reported through `relayEvents`).
-    const hostDone = await waitFor(() => server.counts.host >= N, 120_000)
+    const hostDone = await waitForCount(() => server.counts.host, N)
     const settleMs = result.processedMs ?? Date.now() - t0
-    let last = -1
-    let stableSince = Date.now()
-    const relayDone =
-      arm !== 'loops' ||
-      (await waitFor(() => {
-        const c = server.counts.relayEvents
-        if (c >= N) return true
-        if (c !== last) {
-          last = c
-          stableSince = Date.now()
-        }
-        return Date.now() - stableSince > 5000
-      }, 180_000))
+    const relayDone = arm !== 'loops' || (await waitForCount(() => server.counts.relayEvents, N))
     const after = await taskMs(cdp)
     let profileData = null
     if (profile) profileData = (await cdp.send('Profiler.stop')).profile
@@ -175,22 +189,33 @@ export async function runMainThread() {
     args: CHROMIUM_ARGS,
   })
   const chromiumVersion = browser.version()
-  const raw = { n: N, runs: RUNS, chromium: chromiumVersion, sdks: {} }
+  const failed = []
+  const raw = { n: N, runs: RUNS, chromium: chromiumVersion, sdks: {}, failed }
   try {
-    for (const sdk of ['segment', 'rudder']) {
+    for (const sdk of SDKS) {
       const runs = Object.fromEntries(ARMS.map((a) => [a, []]))
       for (let r = 0; r < RUNS; r++) {
         // rotate the arm order so drift in machine load does not favour one arm
         const order = ARMS.map((_, i) => ARMS[(i + r) % ARMS.length])
         for (const arm of order) {
-          const run = await runOnce(browser, server, sdk, arm)
+          let run
+          try {
+            run = await runOnce(browser, server, sdk, arm)
+          } catch (error) {
+            // a run whose page died is left out of the medians, and said so
+            console.log(`  ${sdk} ${arm} run ${r + 1} failed: ${error.message.split('\n')[0]}`)
+            failed.push(`${sdk} ${arm} run ${r + 1}: ${error.message.split('\n')[0]}`)
+            continue
+          }
           console.log(
             `  ${sdk} ${arm} run ${r + 1}: issue ${run.issueMs.toFixed(1)} ms, cpu ${run.cpuMs.toFixed(0)} ms, settle ${run.settleMs.toFixed(0)} ms, host ${run.hostEvents}, relay ${run.relayEvents}${run.errors.length ? `, errors: ${run.errors.join('; ')}` : ''}`,
           )
           runs[arm].push(run)
         }
       }
-      const profiled = await runOnce(browser, server, sdk, 'loops', { profile: true })
+      const profiled = await runOnce(browser, server, sdk, 'loops', { profile: true }).catch(
+        (error) => ({ profileData: null, error }),
+      )
       const med = (arm, key) => median(runs[arm].map((x) => x[key]))
       raw.sdks[sdk] = {
         runs: Object.fromEntries(
@@ -210,7 +235,9 @@ export async function runMainThread() {
             },
           ]),
         ),
-        profile: summarizeProfile(profiled.profileData, (url) => url.replace(server.origin, '')),
+        profile: profiled.profileData
+          ? summarizeProfile(profiled.profileData, (url) => url.replace(server.origin, ''))
+          : null,
       }
     }
   } finally {
@@ -286,13 +313,20 @@ function report(raw) {
     ),
     '',
   ]
+  if (raw.failed.length > 0) {
+    lines.push(`Runs left out (their page died): ${raw.failed.join('; ')}`, '')
+  }
   for (const [sdk, d] of Object.entries(raw.sdks)) {
+    if (!d.profile) continue
+    const incl = new Map(d.profile.inclusiveByPlace)
     lines.push(
-      `Profile of one 'loops' run, ${sdk} (self time by script, ms; sampling profiler at 200 µs):`,
+      `Profile of one 'loops' run, ${sdk} (CPU sampling at 200 µs over the calls and their delivery; ms; "with callees" counts native work such as JSON and localStorage for the script that called it):`,
       '',
       table(
-        ['script', 'self ms'],
-        d.profile.byPlace.slice(0, 8).map(([u, ms]) => [`\`${u}\``, fmt.num(ms)]),
+        ['script', 'self ms', 'with callees ms'],
+        d.profile.byPlace
+          .slice(0, 8)
+          .map(([u, ms]) => [`\`${u}\``, fmt.num(ms), fmt.num(incl.get(u) ?? Number.NaN)]),
       ),
       '',
       'Top functions by self time:',

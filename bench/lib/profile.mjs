@@ -29,8 +29,27 @@ export function summarizeProfile(profile, place = (url) => url) {
     const fn = `${functionName || '(anonymous)'} ${url ? `${place(url)}:${lineNumber + 1}:${columnNumber + 1}` : '(native)'}`
     byFn.set(fn, (byFn.get(fn) ?? 0) + ms)
   }
+  // inclusive: a sample counts for every place on its stack (so native calls such as
+  // localStorage.setItem or JSON.stringify count for the script that made them)
+  const parent = new Map()
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id)
+  const inclusive = new Map()
+  for (const [id, ms] of selfMs) {
+    const places = new Set()
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const url = byId.get(at)?.callFrame.url
+      if (url) places.add(place(url))
+    }
+    for (const p of places) inclusive.set(p, (inclusive.get(p) ?? 0) + ms)
+  }
   const sorted = (m) => [...m.entries()].sort((a, b) => b[1] - a[1])
-  return { totalMs, byPlace: sorted(byPlace), topFunctions: sorted(byFn).slice(0, 12) }
+  return {
+    totalMs,
+    byPlace: sorted(byPlace),
+    inclusiveByPlace: sorted(inclusive),
+    topFunctions: sorted(byFn).slice(0, 12),
+  }
 }
 
 /** A Node file URL or path → `packages/<pkg>/…`, `<npm package>` or `node:internal`. */

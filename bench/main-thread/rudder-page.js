@@ -20,6 +20,12 @@ window.bench = {
         // the in-memory queue feeding device-mode integrations keeps 100 events by default and
         // drops older ones: raised in every arm so a burst of n calls reaches the integration
         destinationsQueueOptions: { maxItems: n + 100 },
+        // the data-plane queue likewise (default 100, oldest dropped), and batched, as a site
+        // sending this many events would configure it; same in every arm
+        queueOptions: {
+          maxItems: n + 100,
+          batch: { enabled: true, maxItems: 100, flushInterval: 500 },
+        },
       })
       if (arm === 'noop') analytics.addCustomIntegration('bench-destination', noop)
       if (arm === 'loops') {
