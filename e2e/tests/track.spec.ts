@@ -1,39 +1,53 @@
 // track → Loops event: the stored email and contact properties ride along, the SDK's messageId
 // is the Idempotency-Key, and the identity survives a reload.
-import { expect, test, VARIANTS } from '../fixtures'
+import { expect, type RelayMode, test, VARIANTS } from '../fixtures'
 import { gotoExample, identify, openExample, track, uniqueEmail } from '../helpers/page'
 
 for (const variant of VARIANTS) {
   test.describe(variant.name, () => {
     test.use({ variant })
 
-    test('track after identify carries the stored email, contact properties and the SDK messageId', async ({
-      app,
-      context,
-      loops,
-      wire,
-    }) => {
-      const page = await openExample(context, app, variant)
-      const email = uniqueEmail('track')
-      await identify(page, { userId: 'user-1', email, firstName: 'Alex', plan: 'pro' })
-      await expect.poll(() => loops.contact(email)).toBeDefined()
+    for (const relayMode of ['direct', 'queue'] satisfies RelayMode[]) {
+      test.describe(`relay ${relayMode}`, () => {
+        test.use({ relayMode })
 
-      await track(page, 'Plan Upgraded')
-      await expect.poll(() => loops.eventsNamed('Plan Upgraded')).toHaveLength(1)
-      const [event] = await loops.eventsNamed('Plan Upgraded')
-      expect(event).toMatchObject({
-        email,
-        userId: 'user-1',
-        contactProperties: { firstName: 'Alex', plan: 'pro' },
+        test('track after identify carries the stored email, contact properties and the SDK messageId', async ({
+          app,
+          context,
+          loops,
+          wire,
+        }) => {
+          const page = await openExample(context, app, variant)
+          const email = uniqueEmail('track')
+          await identify(page, { userId: 'user-1', email, firstName: 'Alex', plan: 'pro' })
+          await expect.poll(() => loops.contact(email)).toBeDefined()
+
+          await track(page, 'Plan Upgraded')
+          await expect.poll(() => loops.eventsNamed('Plan Upgraded')).toHaveLength(1)
+          const [event] = await loops.eventsNamed('Plan Upgraded')
+          expect(event).toMatchObject({
+            email,
+            userId: 'user-1',
+            contactProperties: { firstName: 'Alex', plan: 'pro' },
+          })
+          expect(event?.contactProperties).not.toHaveProperty('mailingLists')
+
+          // The host SDK's own call to its (stubbed) API names the messageId it gave the event.
+          await expect.poll(() => wire.sdkTrackIds('Plan Upgraded')).toHaveLength(1)
+          const [sdkMessageId] = wire.sdkTrackIds('Plan Upgraded')
+          expect(event?.idempotencyKey).toBe(sdkMessageId)
+          expect(wire.eventEntries('Plan Upgraded').map((e) => e.messageId)).toEqual([sdkMessageId])
+          // direct: 200 once Loops accepted; queue: 202 once durably stored (DESIGN §3).
+          await expect
+            .poll(() =>
+              wire.batches
+                .filter((b) => b.entries.some((e) => e.eventName === 'Plan Upgraded'))
+                .map((b) => b.status),
+            )
+            .toEqual([relayMode === 'direct' ? 200 : 202])
+        })
       })
-      expect(event?.contactProperties).not.toHaveProperty('mailingLists')
-
-      // The host SDK's own call to its (stubbed) API names the messageId it gave the event.
-      await expect.poll(() => wire.sdkTrackIds('Plan Upgraded')).toHaveLength(1)
-      const [sdkMessageId] = wire.sdkTrackIds('Plan Upgraded')
-      expect(event?.idempotencyKey).toBe(sdkMessageId)
-      expect(wire.eventEntries('Plan Upgraded').map((e) => e.messageId)).toEqual([sdkMessageId])
-    })
+    }
 
     test('after a reload a track still carries the email', async ({ app, context, loops }) => {
       const page = await openExample(context, app, variant)
