@@ -73,5 +73,28 @@ for (const variant of VARIANTS) {
       await expect.poll(() => loops.eventsNamed('Next Visit')).toHaveLength(1)
       expect((await loops.eventsNamed('Next Visit'))[0]).toMatchObject({ email, userId: 'user-2' })
     })
+
+    test("after reset and a new user's identify, events carry nothing of the previous user", async ({
+      app,
+      context,
+      loops,
+    }) => {
+      const page = await openExample(context, app, variant)
+      const first = uniqueEmail('first-user')
+      await identify(page, { userId: 'user-a', email: first, firstName: 'Alex', plan: 'pro' })
+      await expect.poll(() => loops.contact(first)).toBeDefined()
+
+      await page.click('#reset')
+      const second = uniqueEmail('second-user')
+      await identify(page, { userId: 'user-b', email: second, firstName: '', plan: '' })
+      await track(page, 'Second User Event')
+      await expect.poll(() => loops.eventsNamed('Second User Event')).toHaveLength(1)
+      const [event] = await loops.eventsNamed('Second User Event')
+      expect(event).toMatchObject({ email: second, userId: 'user-b' })
+      expect(event?.contactProperties).not.toHaveProperty('firstName')
+      expect(event?.contactProperties).not.toHaveProperty('plan')
+      expect(await loops.contact(second)).toMatchObject({ userId: 'user-b', firstName: null })
+      expect(await loops.contact(first)).toMatchObject({ userId: 'user-a', firstName: 'Alex' })
+    })
   })
 }
