@@ -153,6 +153,7 @@ async function runOnce(browser, server, sdk, arm, { profile = false } = {}) {
     const settleMs = result.processedMs ?? Date.now() - t0
     const relayDone = arm !== 'loops' || (await waitForCount(() => server.counts.relayEvents, N))
     const after = await taskMs(cdp)
+    const pluginErrors = await page.evaluate(() => window.benchErrors)
     let profileData = null
     if (profile) profileData = (await cdp.send('Profiler.stop')).profile
     return {
@@ -167,6 +168,8 @@ async function runOnce(browser, server, sdk, arm, { profile = false } = {}) {
       relayDone,
       external: external.length,
       errors,
+      pluginErrors,
+      dropped: pluginErrors.QueueOverflowError ?? 0,
       profileData,
     }
   } finally {
@@ -231,6 +234,7 @@ export async function runMainThread() {
               settleMs: med(a, 'settleMs'),
               relayEvents: med(a, 'relayEvents'),
               relayRequests: med(a, 'relayRequests'),
+              dropped: med(a, 'dropped'),
               hostEvents: med(a, 'hostEvents'),
             },
           ]),
@@ -278,7 +282,7 @@ function report(raw) {
       sdk,
       issue: over('issueMs'),
       cpu: over('cpuMs'),
-      relay: `${fmt.int(m.loops.relayEvents)} of ${fmt.int(raw.n)} events reached the relay stand-in in ${fmt.int(m.loops.relayRequests)} requests`,
+      relay: `${fmt.int(m.loops.relayEvents)} of ${fmt.int(raw.n)} events reached the relay stand-in in ${fmt.int(m.loops.relayRequests)} requests; the plugin's bounded queue dropped ${fmt.int(m.loops.dropped)} (QueueOverflowError, medians)`,
     })
   }
   const lines = [

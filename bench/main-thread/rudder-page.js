@@ -9,6 +9,13 @@ let analytics
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
+// what the plugin reports (e.g. QueueOverflowError when its bounded queue drops the oldest)
+window.benchErrors = {}
+const countError = (error) => {
+  const count = error.dropped ?? 1
+  window.benchErrors[error.name] = (window.benchErrors[error.name] ?? 0) + count
+}
+
 window.bench = {
   setup({ arm, origin, n }) {
     return new Promise((resolve) => {
@@ -31,7 +38,7 @@ window.bench = {
       if (arm === 'loops') {
         analytics.addCustomIntegration(
           'bench-destination',
-          window.LoopsRudder.loopsIntegration({ relayUrl: `${origin}/relay` }),
+          window.LoopsRudder.loopsIntegration({ relayUrl: `${origin}/relay`, onError: countError }),
         )
       }
       analytics.ready(() => {

@@ -18,12 +18,21 @@ let analytics
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
+// what the plugin reports (e.g. QueueOverflowError when its bounded queue drops the oldest)
+window.benchErrors = {}
+const countError = (error) => {
+  const count = error.dropped ?? 1
+  window.benchErrors[error.name] = (window.benchErrors[error.name] ?? 0) + count
+}
+
 window.bench = {
   async setup({ arm, origin, settings }) {
     const plugins = []
     if (arm === 'noop') plugins.push(noop)
     if (arm === 'loops')
-      plugins.push(window.LoopsSegment.loopsDestination({ relayUrl: `${origin}/relay` }))
+      plugins.push(
+        window.LoopsSegment.loopsDestination({ relayUrl: `${origin}/relay`, onError: countError }),
+      )
     const [instance] = await AnalyticsBrowser.load(
       {
         writeKey: 'bench',
