@@ -17,10 +17,11 @@ export default defineConfig([
     // CDN: one minified IIFE, core bundled in, exposing window.LoopsRudder (DESIGN §5).
     entry: { cdn: 'src/cdn.ts' },
     format: ['iife'],
-    globalName: 'LoopsRudder',
     noExternal: ['@loops-cdp/core'],
-    minify: true,
-    target: 'es2017',
+    // terser compresses this bundle ~5 % smaller than esbuild's minifier (bench/RESULTS.md, size).
+    minify: 'terser',
+    terserOptions: { ecma: 2020, compress: { passes: 3 }, mangle: { toplevel: true } },
+    target: 'es2020',
     platform: 'browser',
   },
 ])

@@ -1,73 +1,59 @@
-// Named errors (ky style). They ship to browsers, so each is a few lines; `code` lets callers
-// switch without `instanceof` across bundles.
-
-export type LoopsCdpErrorCode =
-  | 'relay_http'
-  | 'relay_rejected'
-  | 'queue_overflow'
-  | 'invalid_options'
-  | 'mapping'
-  | 'internal'
+// Named errors (ky style). They ship to browsers, so each is one constructor. `name` is set
+// explicitly (minifiers rename classes), so callers can switch on `error.name` across bundles,
+// where `instanceof` fails (a CDN build and an npm build on one page).
 
 export class LoopsCdpError extends Error {
-  override name = 'LoopsCdpError'
-  constructor(
-    message: string,
-    readonly code: LoopsCdpErrorCode = 'internal',
-  ) {
+  constructor(message: string, name = 'LoopsCdpError') {
     super(message)
+    this.name = name
   }
 }
 
 /** The relay answered a whole batch with a non-2xx status (0 = network error, no answer). */
 export class RelayHttpError extends LoopsCdpError {
-  override name = 'RelayHttpError'
   constructor(
     readonly status: number,
     readonly messageIds: string[],
-    message = `Relay answered ${status}`,
   ) {
-    super(message, 'relay_http')
+    super(`Relay answered ${status}`, 'RelayHttpError')
   }
 }
 
 /** The relay accepted the batch but rejected one message for its content; never retried. */
 export class RelayRejectedError extends LoopsCdpError {
-  override name = 'RelayRejectedError'
   constructor(
     readonly messageId: string,
     readonly reason: string,
   ) {
-    super(`Relay rejected ${messageId}: ${reason}`, 'relay_rejected')
+    super(`Relay rejected ${messageId}: ${reason}`, 'RelayRejectedError')
   }
 }
 
 /** The queue hit `maxQueueSize`; the oldest `dropped` messages were discarded. */
 export class QueueOverflowError extends LoopsCdpError {
-  override name = 'QueueOverflowError'
   constructor(readonly dropped: number) {
-    super(`Queue full: dropped ${dropped} oldest`, 'queue_overflow')
+    super(`Queue full: dropped ${dropped} oldest`, 'QueueOverflowError')
   }
 }
 
 /** A programmer error in the options of `createLoopsCdp` (thrown only from there). */
 export class InvalidOptionsError extends LoopsCdpError {
-  override name = 'InvalidOptionsError'
-  constructor(
-    readonly option: string,
-    message = `Invalid option: ${option}`,
-  ) {
-    super(message, 'invalid_options')
+  constructor(readonly option: string) {
+    super(`Invalid option: ${option}`, 'InvalidOptionsError')
   }
 }
 
-/** A call that cannot become a Loops message, e.g. an event name containing `:`. */
-export class MappingError extends LoopsCdpError {
-  override name = 'MappingError'
-  constructor(
-    message: string,
-    readonly messageId?: string,
-  ) {
-    super(message, 'mapping')
-  }
+/**
+ * Hands any thrown value to `onError` as a LoopsCdpError and returns it. Never throws: the facade
+ * and both plugins use it so that nothing reaches the host SDK's pipeline.
+ */
+export function reportError(
+  onError: ((error: LoopsCdpError) => void) | undefined,
+  thrown: unknown,
+): LoopsCdpError {
+  const error = thrown instanceof LoopsCdpError ? thrown : new LoopsCdpError(String(thrown))
+  try {
+    onError?.(error)
+  } catch {} // a throwing onError must not reach the host SDK either
+  return error
 }

@@ -1,6 +1,6 @@
 // The facade (DESIGN §1–2): adapters hand CDP calls to `handle`; identify/track become wire
 // messages on the delivery queue. Nothing here throws into the host SDK except bad options.
-import { InvalidOptionsError, LoopsCdpError, MappingError } from './errors'
+import { InvalidOptionsError, type LoopsCdpError, reportError } from './errors'
 import { contactKey, mapCall } from './mapping'
 import { createDeliveryQueue } from './queue'
 import { createStorage } from './storage'
@@ -9,7 +9,6 @@ import type { BatchResponse, CdpCall, DebugLogger, KeyValueStorage, WireMessage 
 
 export * from './errors'
 export { createDeliveryQueue } from './queue'
-export { sanitizeProperties } from './sanitize'
 export { createStorage } from './storage'
 export type * from './types'
 
@@ -51,6 +50,8 @@ export interface LoopsCdp {
   reset(): void
   /** Resolves when everything queued got an answer (or was kept for retry). */
   flush(): Promise<void>
+  /** Messages of this tab waiting for the relay. */
+  pending(): number
   /** Stop timers and listeners. */
   close(): void
 }
@@ -66,22 +67,16 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
         ? (m, ...x) => console.debug(`[loops-cdp] ${m}`, ...x)
         : () => {}
   const report = (e: unknown) => {
-    const err = e instanceof LoopsCdpError ? e : new LoopsCdpError(String(e))
+    const err = reportError(o.onError, e)
     log(err.message, err)
-    try {
-      if (o.onError) o.onError(err)
-    } catch {} // a throwing onError must not reach the host SDK
   }
   const storage = createStorage(env.storage)
   const p = o.storagePrefix || 'loops-cdp'
   const ackKey = `${p}:ack`
   const store = createTraitStore(storage, `${p}:id`, log)
   const queue = createDeliveryQueue({
+    ...o,
     relayUrl: o.relayUrl.replace(/\/+$/, ''),
-    headers: o.headers,
-    flushInterval: o.flushInterval ?? 500,
-    flushAt: Math.min(o.flushAt || 20, 100),
-    maxQueueSize: o.maxQueueSize || 1000,
     storage,
     storageKey: `${p}:q`,
     // Looked up per call: a bare `fetch` reference would lose its `this` (Illegal invocation).
@@ -93,36 +88,32 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
       // The last contact payload the relay took: identify dedupe survives reloads.
       for (const m of messages) if (m.type === 'contact') storage.setItem(ackKey, contactKey(m))
       try {
-        if (o.onDeliver) o.onDeliver({ messages, response })
+        o.onDeliver?.({ messages, response })
       } catch (e) {
         report(e)
       }
     },
   })
 
-  const send = (m: WireMessage | string | MappingError) => {
-    if (typeof m === 'string') return log(m)
-    if (m instanceof MappingError) return report(m)
-    const h = o.userHash ? o.userHash({ userId: m.userId, email: m.email }) : 0
-    if (h) m.userHash = h
-    if (m.type === 'contact') {
-      // Compared with the newest contact payload on its way (pending), else the last acknowledged
-      // one: after A (acked), B (pending), a new A must still go out, or Loops would end on B.
-      const last = queue
-        .pending()
-        .filter((x) => x.type === 'contact')
-        .pop()
-      if ((last ? contactKey(last) : storage.getItem(ackKey)) === contactKey(m)) {
-        return log('identify not sent: contact unchanged', m)
-      }
-    }
-    queue.enqueue(m)
-  }
-
   return {
     handle(call) {
       try {
-        send(mapCall(call, store, o.attachTraits, log))
+        const m = mapCall(call, store, o.attachTraits, log)
+        if (typeof m === 'string') return log(m)
+        const h = o.userHash?.({ userId: m.userId, email: m.email })
+        if (h) m.userHash = h
+        // An identify is compared with the newest contact payload on its way (pending), else the
+        // last acknowledged one: after A (acked), B (pending), a new A must still go out.
+        const last = queue
+          .pending()
+          .filter((x) => x.type === 'contact')
+          .pop()
+        if (
+          m.type === 'contact' &&
+          (last ? contactKey(last) : storage.getItem(ackKey)) === contactKey(m)
+        )
+          return log('identify not sent: contact unchanged', m)
+        queue.enqueue(m)
       } catch (e) {
         report(e)
       }
@@ -132,6 +123,7 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
       storage.removeItem(ackKey)
     },
     flush: () => queue.flush().catch(report),
+    pending: () => queue.pending().length,
     close: () => queue.close(),
   }
 }

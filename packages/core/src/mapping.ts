@@ -1,8 +1,16 @@
 // CDP call + stored identity → wire message (DESIGN §2). Pure: the facade owns storage and queue.
-// A string result is the reason a call is not sent (a debug line); a MappingError is reported.
-import { MappingError } from './errors'
-import { get, normalizeMailingLists, obj, sanitizeProperties } from './sanitize'
-import { contextEmail, type Identity, isListsKey, str, type TraitStore } from './traits'
+// A string result is the reason a call is not sent (a debug line).
+// Values travel as the app passed them (JSON); the relay's validator applies Loops' value rules
+// (sanitizeProperties, normalizeMailingLists, `name` → firstName/lastName) before Loops sees them.
+import {
+  contextEmail,
+  type Identity,
+  isListsKey,
+  type Json,
+  json,
+  str,
+  type TraitStore,
+} from './traits'
 import type {
   CdpCall,
   ContactMessage,
@@ -12,7 +20,7 @@ import type {
   WireMessage,
 } from './types'
 
-export type Mapped<M> = M | string | MappingError
+export type Mapped<M> = M | string
 
 const NO_ID = ' not sent: no email or userId'
 const some = (o: object) => Object.keys(o).length > 0
@@ -28,47 +36,38 @@ const base = <T extends string>(type: T, call: CdpCall, userId?: string, email?:
  * identify → contact message. `id` is the identity with this call already merged in, so its
  * traits are the contact properties. mailingLists and `subscribed` come from this call only.
  */
-export function mapIdentify(call: CdpCall, id: Identity, log: DebugLogger): Mapped<ContactMessage> {
+export function mapIdentify(call: CdpCall, id: Identity, traits: Json): Mapped<ContactMessage> {
   if (!id.e && !id.u) return `identify${NO_ID}`
+  // Properties travel as JSON; the relay's validator turns them into Loops values.
   const m: ContactMessage = base('contact', call, id.u, id.e)
-  const traits = obj(call.traits) || {}
   const key = Object.keys(traits).filter(isListsKey).pop()
-  const lists = key && normalizeMailingLists(traits[key], log)
-  if (some(id.t)) m.properties = id.t
-  if (lists) m.mailingLists = lists
+  if (some(id.t)) m.properties = id.t as LoopsProperties
+  if (key) m.mailingLists = traits[key] as ContactMessage['mailingLists']
   if (typeof traits.subscribed === 'boolean') m.subscribed = traits.subscribed
   return m
 }
 
 /**
- * track → event message. email: properties → context.traits → stored; userId: the call's (already
+ * track → event message. An event name with ":" (Loops forbids it) is sent all the same: the
+ * relay rejects it with that reason, which reaches onError as a RelayRejectedError. email: properties → context.traits → stored; userId: the call's (already
  * in `id`) → stored. contactProperties: the stored traits, all (`true`), none or the listed keys.
  */
 export function mapTrack(
   call: CdpCall,
   id: Identity,
   attach: boolean | string[] = true,
-  log?: DebugLogger,
+  log: DebugLogger = () => {},
 ): Mapped<EventMessage> {
   const name = str(call.event)
   if (!name) return 'track not sent: no event name'
-  if (name.includes(':')) {
-    return new MappingError(
-      `Event name "${name}" contains ":", which Loops forbids`,
-      call.messageId,
-    )
-  }
-  const email = str(get(call.properties, 'email')) || contextEmail(call) || id.e
+  const ep = json(call.properties, log)
+  const email = str(ep.email) || contextEmail(call) || id.e
   if (!email && !id.u) return `track "${name}"${NO_ID}`
-  const m: EventMessage = Object.assign(base('event', call, id.u, email), { eventName: name })
-  const ep = sanitizeProperties(call.properties, { kind: 'event', log })
-  const cp: LoopsProperties = {}
-  for (const k of Object.keys(id.t)) {
-    if (attach === true || (attach ? attach.includes(k) : 0))
-      cp[k] = id.t[k] as LoopsProperties[string]
-  }
-  if (some(ep)) m.eventProperties = ep
-  if (some(cp)) m.contactProperties = cp
+  const m: EventMessage = { ...base('event', call, id.u, email), eventName: name }
+  const cp: Json = {}
+  for (const k in id.t) if (attach === true || (attach && attach.includes(k))) cp[k] = id.t[k]
+  if (some(ep)) m.eventProperties = ep as LoopsProperties
+  if (some(cp)) m.contactProperties = cp as LoopsProperties
   return m
 }
 
@@ -86,14 +85,14 @@ export function mapCall(
   const type = call.type
   if (type !== 'identify' && type !== 'track') return `${type} ignored`
   const ident = type === 'identify'
-  const traits = obj(call.traits) || {}
-  const id = store.load(str(call.userId) || (ident ? str(traits.userId) : undefined))
+  const traits = ident ? json(call.traits, log) : {}
+  const id = store.load(str(call.userId) || str(traits.userId))
   if (ident) {
     id.e = str(traits.email) || contextEmail(call) || id.e
     store.merge(id, traits)
   }
   store.save(id)
-  return ident ? mapIdentify(call, id, log) : mapTrack(call, id, attach, log)
+  return ident ? mapIdentify(call, id, traits) : mapTrack(call, id, attach, log)
 }
 
 /**

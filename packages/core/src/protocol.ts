@@ -3,7 +3,7 @@
 // The validator is total: any input gives a result, never an exception. Accepted messages are
 // rebuilt from known fields only, with properties re-sanitized, so nothing else passes through.
 import { normalizeMailingLists, sanitizeProperties } from './sanitize'
-import type { DebugLogger, Rejection, WireMessage } from './types'
+import type { DebugLogger, LoopsProperties, Rejection, WireMessage } from './types'
 
 export {
   cut,
@@ -100,7 +100,19 @@ export function validateEnvelope(body: unknown, options: ValidateOptions = {}): 
   }
 }
 
-/** Validates one batch entry (DESIGN §3 "Each entry") and returns it rebuilt and sanitized. */
+/** `name` fills a missing firstName / lastName (DESIGN §2): "Ada King Lovelace" → Ada, King Lovelace. */
+export function fillNames(p: LoopsProperties): LoopsProperties {
+  const [first, ...rest] = typeof p.name === 'string' ? p.name.trim().split(/\s+/) : []
+  if (first && p.firstName === undefined) p.firstName = first
+  if (rest[0] && p.lastName === undefined) p.lastName = rest.join(' ')
+  return p
+}
+
+/**
+ * Validates one batch entry (DESIGN §3 "Each entry") and returns it rebuilt in Loops' terms:
+ * properties sanitized, mailing lists normalized, `name` split. The browser sends traits as the
+ * app passed them, so this is where Loops' value rules apply, once.
+ */
 export function validateMessage(
   entry: unknown,
   options: Pick<ValidateOptions, 'log'> = {},
@@ -141,13 +153,14 @@ export function validateMessage(
     for (const key of objects) {
       const value = entry[key]
       if (value === undefined) continue
-      if (!isObject(value)) return fail(`${key} must be an object`)
-      if (key === 'mailingLists') copy(key, normalizeMailingLists(value, log))
-      else
-        copy(
-          key,
-          sanitizeProperties(value, { kind: key === 'eventProperties' ? 'event' : 'contact', log }),
-        )
+      if (key === 'mailingLists') {
+        // The browser passes what the app gave: an object or the old array form.
+        if (!isObject(value) && !Array.isArray(value)) return fail(`${key} must be an object`)
+        copy(key, normalizeMailingLists(value, log))
+      } else if (!isObject(value)) return fail(`${key} must be an object`)
+      else if (key === 'eventProperties')
+        copy(key, sanitizeProperties(value, { kind: 'event', log }))
+      else copy(key, fillNames(sanitizeProperties(value, { kind: 'contact', log })))
     }
     if (type === 'contact') {
       const { subscribed } = entry

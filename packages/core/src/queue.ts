@@ -1,14 +1,19 @@
 // Browser delivery queue (DESIGN §3, §5). Storage is the source of truth: every step re-reads this
 // instance's queue, so nothing is lost on reload or crash, and messages another tab adopted are
-// never sent again from here. Delivery is at least once: Loops dedupes events by messageId
-// (Idempotency-Key) and contact updates are upserts, so a repeat after pagehide is harmless.
+// never sent again from here. Calls made in one task are written in one go (a microtask later), so
+// a loop of calls costs one storage write, not one per call. Delivery is at least once: Loops
+// dedupes events by messageId (Idempotency-Key) and contact updates are upserts.
+//
+// Tabs: each instance owns `${key}:${id}` and beats in the index `key` ({ [id]: lastBeat }; 0 =
+// released at pagehide/close). A queue whose owner stopped beating (closed tab, crash, reload) is
+// adopted by a live instance. localStorage has no transactions, so a claim is "write a marker, wait,
+// re-read": of two tabs claiming at once only the last writer still sees its marker and adopts.
 import {
   type LoopsCdpError,
   QueueOverflowError,
   RelayHttpError,
   RelayRejectedError,
 } from './errors'
-import { createTabs } from './tabs'
 import type { BatchResponse, DebugLogger, KeyValueStorage, Rejection, WireMessage } from './types'
 
 /** The window-shaped globals the queue uses; injectable so Node tests can fire events. */
@@ -22,15 +27,19 @@ export interface QueueGlobals {
 export interface DeliveryQueueOptions {
   relayUrl: string
   headers?: Record<string, string>
-  flushInterval: number
-  flushAt: number
-  maxQueueSize: number
+  /** ms, default 500 */
+  flushInterval?: number
+  /** Messages per request and flush trigger, default 20, max 100. */
+  flushAt?: number
+  /** Default 1000; beyond it the oldest are dropped and reported. */
+  maxQueueSize?: number
   storage: KeyValueStorage
   storageKey: string
   fetch: typeof fetch
   now?: () => number
   random?: () => number
   log: DebugLogger
+  /** Every error, once (default: the debug log). */
   onError?: (error: LoopsCdpError) => void
   onAcknowledged?: (accepted: WireMessage[], response: BatchResponse) => void
   /** Backoff base and cap in ms (defaults 1 s and 5 min). */
@@ -50,12 +59,19 @@ export interface DeliveryQueue {
   close(): void
 }
 
+type Index = Record<string, number>
+
 export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
-  const { fetch: send, log, storage: s, flushInterval, now = Date.now, random = Math.random } = o
+  const { fetch: send, log, storage: s, storageKey: key, now = Date.now } = o
   const w: QueueGlobals = o.globals || globalThis
   const url = `${o.relayUrl}/v1/batch`
-  const at = Math.min(o.flushAt, 100)
+  const flushInterval = o.flushInterval ?? 500
+  const at = Math.min(o.flushAt || 20, 100)
+  const max = o.maxQueueSize || 1e3
+  const staleAfter = o.staleAfter ?? 8e3
+  const me = Math.random().toString(36).slice(2) // this instance (tab, page load)
   const busy = new Set<string>() // messageIds inside a request right now
+  let buf: WireMessage[] = [] // enqueued in this task, not yet in storage
   let timer: ReturnType<typeof setTimeout> | undefined
   let hold = false // backing off: only the retry timer or `online` resumes
   let tries = 0
@@ -72,18 +88,26 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
       v ? s.setItem(k, JSON.stringify(v)) : s.removeItem(k)
     } catch {}
   }
-  const online = () => w.navigator?.onLine !== false
   const report = (e: LoopsCdpError) => {
-    log(e.message, e)
     try {
-      o.onError?.(e)
+      ;(o.onError || ((e) => log(e.message, e)))(e)
     } catch {}
   }
-  const load = (id = tabs.id) => get<WireMessage[]>(`${o.storageKey}:${id}`) || []
+  const online = () => w.navigator?.onLine !== false
+  const load = (id = me) => get<WireMessage[]>(`${key}:${id}`) || []
   const save = (q: WireMessage[]) => {
-    const n = q.length - o.maxQueueSize
+    const n = q.length - max
     if (n > 0) report(new QueueOverflowError(q.splice(0, n).length))
-    set(`${o.storageKey}:${tabs.id}`, q[0] && q)
+    set(`${key}:${me}`, q[0] && q)
+    return q
+  }
+  const commit = () => {
+    if (buf[0]) {
+      const q = save(load().concat(buf))
+      buf = []
+      schedule(flushInterval)
+      if (q[at - 1]) void pump()
+    }
   }
   // Retry timer, flush timer and `online` all end up here.
   const fire = () => {
@@ -100,7 +124,6 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
   const post = async (b: WireMessage[], keepalive?: boolean): Promise<boolean> => {
     const ids = b.map((m) => m.messageId)
     const body = JSON.stringify({ sentAt: new Date(now()).toISOString(), batch: b })
-    const drop = () => save(load().filter((m) => !ids.includes(m.messageId)))
     let res: Response | undefined
     for (const i of ids) busy.add(i)
     try {
@@ -118,28 +141,18 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
           return true
       }
       const st = res?.status ?? 0
-      if (st > 199 && st < 300) {
-        tries = 0
-        const r: Partial<BatchResponse> = (await (res as Response).json().catch(() => 0)) || {}
-        const rejected: Rejection[] = r.rejected || []
-        const bad = rejected.map((x) => x.messageId ?? b[x.index]?.messageId)
-        drop()
-        for (const [i, x] of rejected.entries())
-          report(new RelayRejectedError(`${bad[i]}`, x.error))
-        const ok = b.filter((m) => !bad.includes(m.messageId))
-        log(`delivered ${ok.length}`)
-        try {
-          o.onAcknowledged?.(ok, { accepted: r.accepted ?? ok.length, rejected })
-        } catch {}
-      } else if (st === 413 && b[1]) {
+      if (st === 413 && b[1]) {
         const h = b.length >> 1
         return (await post(b.slice(0, h), keepalive)) && post(b.slice(h), keepalive)
-      } else if (!st || st > 499 || st === 408 || st === 429) {
+      }
+      if (!st || st > 499 || st === 408 || st === 429) {
         // Retry-After is seconds or an HTTP date; else exponential backoff with jitter.
         const ra = res?.headers.get('retry-after')
         let d = ra ? (+ra >= 0 ? +ra * 1e3 : Date.parse(ra) - now()) : -1
         if (!(d >= 0))
-          d = Math.min(o.retryCap ?? 3e5, (o.retryBase ?? 1e3) * 2 ** tries) * (0.5 + random() / 2)
+          d =
+            Math.min(o.retryCap ?? 3e5, (o.retryBase ?? 1e3) * 2 ** tries) *
+            (0.5 + (o.random || Math.random)() / 2)
         tries++
         log(`relay ${st}, retry in ${d | 0} ms`)
         clearTimeout(timer)
@@ -147,10 +160,26 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
         hold = true
         schedule(d)
         return false
-      } else {
-        drop()
-        report(new RelayHttpError(st, ids))
       }
+      // Answered: whatever happens next, this batch leaves the queue.
+      save(load().filter((m) => !ids.includes(m.messageId)))
+      if (st > 299) {
+        report(new RelayHttpError(st, ids))
+        return true
+      }
+      tries = 0
+      const r: Partial<BatchResponse> = (await (res as Response).json().catch(() => 0)) || {}
+      const rejected: Rejection[] = r.rejected || []
+      const bad = rejected.map((x) => {
+        const id = x.messageId ?? b[x.index]?.messageId
+        report(new RelayRejectedError(`${id}`, x.error))
+        return id
+      })
+      const ok = b.filter((m) => !bad.includes(m.messageId))
+      log(`delivered ${ok.length}`)
+      try {
+        o.onAcknowledged?.(ok, { accepted: r.accepted ?? ok.length, rejected })
+      } catch {}
       return true
     } finally {
       for (const i of ids) busy.delete(i)
@@ -163,6 +192,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
     (running ||= (async () => {
       await 0 // let `running` be set before the body runs
       try {
+        commit()
         while (!closed && !hold && online()) {
           const b = load()
             .filter((m) => !busy.has(m.messageId))
@@ -178,6 +208,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
 
   // The page is going away: send everything now with keepalive, each body under 64 KB.
   const hide = () => {
+    commit()
     let c: WireMessage[] = []
     let size = 0
     const out = () => {
@@ -195,52 +226,64 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
     out()
   }
 
-  const tabs = createTabs(
-    get,
-    set,
-    o.storageKey,
-    now,
-    o.heartbeatInterval ?? 2e3,
-    o.staleAfter ?? 8e3,
-    (id) => {
-      const theirs = load(id)
-      // Save before delete: a crash in between duplicates (harmless) instead of losing.
-      save(theirs.concat(load()))
-      set(`${o.storageKey}:${id}`, 0)
-      if (theirs[0]) {
-        log(`adopted ${theirs.length} from ${id}`)
-        void pump()
-      }
-    },
-  )
+  // Tabs (see the top of this file).
+  const index = () => get<Index>(key) || {}
+  const stale = (t?: number) => !((t as number) > now() - staleAfter)
+  const mark = (t: number) => {
+    const x = index()
+    x[me] = t
+    set(key, x)
+    return x
+  }
+  const beat = () => {
+    const x = mark(now())
+    const dead = Object.keys(x).filter((k) => stale(x[k])) // never this instance: it just beat
+    for (const k of dead) set(`${key}:${k}:claim`, me)
+    // The pause lets a concurrent claimer's marker land first; only the last writer proceeds.
+    if (dead[0])
+      setTimeout(() => {
+        for (const k of dead) {
+          const c = `${key}:${k}:claim`
+          const y = index()
+          if (!closed && get(c) === me && stale(y[k])) {
+            delete y[k]
+            set(key, y)
+            const theirs = load(k)
+            // Save before delete: a crash in between duplicates (harmless) instead of losing.
+            save(theirs.concat(load()))
+            set(`${key}:${k}`, 0)
+            log(`adopted ${theirs.length} from ${k}`)
+            void pump()
+          }
+          if (get(c) === me) set(c, 0)
+        }
+      }, 100)
+  }
+  beat()
+  const beating = setInterval(beat, o.heartbeatInterval ?? 2e3)
+
   const on: Record<string, () => void> = {
     online: fire,
     visibilitychange: () => w.document?.visibilityState === 'hidden' && hide(),
     pagehide() {
       hide()
-      tabs.release()
+      mark(0) // let another tab adopt this queue now; the next beat takes it back
     },
   }
   for (const t in on) w.addEventListener?.(t, on[t] as () => void)
 
   return {
     enqueue(m) {
-      try {
-        const q = load()
-        q.push(m)
-        save(q)
-        schedule(flushInterval)
-        if (q[at - 1]) void pump()
-      } catch (e) {
-        log('queue error', e)
-      }
+      if (buf.push(m) < 2) queueMicrotask(commit)
     },
     flush: pump,
-    pending: () => load(),
+    pending: () => load().concat(buf),
     close() {
+      commit()
       closed = true
       clearTimeout(timer)
-      tabs.stop()
+      clearInterval(beating)
+      mark(0)
       for (const t in on) w.removeEventListener?.(t, on[t] as () => void)
     },
   }

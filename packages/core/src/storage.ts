@@ -1,5 +1,6 @@
-// Storage that never throws (DESIGN §2): localStorage when a probe write works, memory otherwise.
-// A write that fails later (quota full) is kept in memory, so this page still sees it.
+// Storage that never throws (DESIGN §2): localStorage (or the injected storage), with a memory
+// fallback per key: a write that fails (storage disabled, quota full, gone) is kept in memory, so
+// this page still sees it, and memory wins over the store for that key until a write succeeds.
 import type { KeyValueStorage } from './types'
 
 export function createStorage(preferred?: KeyValueStorage): KeyValueStorage {
@@ -8,31 +9,27 @@ export function createStorage(preferred?: KeyValueStorage): KeyValueStorage {
   try {
     // Reading `localStorage` itself throws a SecurityError when storage is disabled.
     s = preferred || (globalThis as { localStorage?: KeyValueStorage }).localStorage
-    if (s) {
-      s.setItem('loops-cdp:probe', '1')
-      s.removeItem('loops-cdp:probe')
-    }
-  } catch {
-    s = undefined
-  }
-  const run = <T>(f: (s: KeyValueStorage) => T): T | undefined => {
-    try {
-      return s && f(s)
-    } catch {}
-  }
+  } catch {}
   return {
-    getItem: (k) => (mem.has(k) ? (mem.get(k) as string) : run((s) => s.getItem(k)) || null),
+    getItem(k) {
+      try {
+        if (!mem.has(k)) return (s as KeyValueStorage).getItem(k)
+      } catch {}
+      return mem.get(k) ?? null
+    },
     setItem(k, v) {
-      const ok = run((s) => {
-        s.setItem(k, v)
-        return 1
-      })
-      if (ok) mem.delete(k)
-      else mem.set(k, v) // no storage, quota full or storage gone: this page keeps the value
+      try {
+        ;(s as KeyValueStorage).setItem(k, v)
+        mem.delete(k)
+      } catch {
+        mem.set(k, v)
+      }
     },
     removeItem(k) {
       mem.delete(k)
-      run((s) => s.removeItem(k))
+      try {
+        ;(s as KeyValueStorage).removeItem(k)
+      } catch {}
     },
   }
 }

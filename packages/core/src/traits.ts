@@ -1,26 +1,47 @@
-// The trait store (DESIGN §2): one identity — userId, email and sanitized traits — persisted on a
+// The trait store (DESIGN §2): one identity — userId, email and traits — persisted on a
 // KeyValueStorage, so a later track (analytics-next never attaches traits to track) can use them.
-import { get, obj, sanitizeProperties } from './sanitize'
-import type { DebugLogger, KeyValueStorage, LoopsProperties } from './types'
+// Traits are kept as the app passed them (JSON); Loops' value rules run once, in the relay's
+// validator (sanitizeProperties), which must distrust the browser anyway.
+import type { DebugLogger, KeyValueStorage } from './types'
+
+export type Json = Record<string, unknown>
 
 export interface Identity {
   u?: string // userId
   e?: string // email
-  t: LoopsProperties // traits, already sanitized (flat Loops values)
+  t: Json // traits
 }
 
 /** A non-empty string, or undefined. */
 export const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined)
 
+/** A plain object (not an array, not null), or undefined. */
+export const obj = (v: unknown): Json | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined
+
+/**
+ * A JSON copy of an object: what the wire can carry (Date → ISO string; functions and undefined
+ * gone). A cycle, a BigInt or a throwing getter gives {} and a debug line.
+ */
+export const json = (v: unknown, log: DebugLogger): Json => {
+  try {
+    return obj(JSON.parse(JSON.stringify(obj(v) || {}))) || {}
+  } catch (e) {
+    log('dropped: not JSON', e)
+    return {}
+  }
+}
+
 /** `context.traits.email`: how some apps and SDKs pass the email on every call. */
 export const contextEmail = (call: { context?: unknown }) =>
-  str(get(get(call.context, 'traits'), 'email'))
+  str(obj(obj(call.context)?.traits)?.email)
 
 /** `mailingLists` in any case: per identify call, never stored. */
 export const isListsKey = (k: string) => k.toLowerCase() === 'mailinglists'
 
-// Resolved separately or per call; never stored as contact properties.
-const SKIP = ['email', 'userId', 'subscribed']
+// Resolved separately or per call, never stored as contact properties; `__proto__` would set the
+// stored object's prototype.
+const SKIP = ['email', 'userId', 'subscribed', '__proto__']
 
 export function createTraitStore(storage: KeyValueStorage, key: string, log: DebugLogger) {
   return {
@@ -41,15 +62,9 @@ export function createTraitStore(storage: KeyValueStorage, key: string, log: Deb
       if (userId) id.u = userId
       return id
     },
-    /** Merges a call's traits (sanitized); `name` fills missing firstName/lastName. */
-    merge(id: Identity, traits: Record<string, unknown>): void {
-      const raw: Record<string, unknown> = {}
-      for (const k of Object.keys(traits))
-        if (!SKIP.includes(k) && !isListsKey(k)) raw[k] = traits[k]
-      const t = Object.assign(id.t, sanitizeProperties(raw, { kind: 'contact', log }))
-      const [first, ...rest] = typeof t.name === 'string' ? t.name.trim().split(/\s+/) : []
-      if (first && t.firstName === undefined) t.firstName = first
-      if (rest.length && t.lastName === undefined) t.lastName = rest.join(' ')
+    /** Merges a call's traits (already a JSON copy) into the identity. */
+    merge(id: Identity, traits: Json): void {
+      for (const k in traits) if (!SKIP.includes(k) && !isListsKey(k)) id.t[k] = traits[k]
     },
     save: (id: Identity) => storage.setItem(key, JSON.stringify(id)),
     clear: () => storage.removeItem(key),

@@ -3,8 +3,8 @@ import {
   createStorage,
   type LoopsCdp,
   type LoopsCdpEnvironment,
-  LoopsCdpError,
   type LoopsCdpOptions,
+  reportError,
 } from '@loops-cdp/core'
 import type {
   RSACustomIntegration,
@@ -55,7 +55,7 @@ export function loopsIntegration(
       if (resetSeen?.(message.anonymousId, message.userId ?? '')) loops.reset()
       loops.handle(toCdpCall(message))
     } catch (error) {
-      report(options, error)
+      reportError(options.onError, error)
     }
   }
 
@@ -69,13 +69,9 @@ export function loopsIntegration(
     identify: send,
     track: send,
     flush: () => cdp?.flush() ?? Promise.resolve(),
-    pending: () => pendingOf(cdp),
+    pending: () => cdp?.pending() ?? 0,
   }
 }
-
-/** `LoopsCdp.pending()` is optional in core's API; absent → 0. */
-const pendingOf = (cdp: (LoopsCdp & { pending?: () => number }) | undefined): number =>
-  cdp?.pending?.() ?? 0
 
 /**
  * RudderStack has already applied `All` / `'Custom Device Mode'` to the whole custom destination;
@@ -85,13 +81,4 @@ function enabled(integrations: RSAEvent['message']['integrations'] | undefined):
   return (
     (integrations?.Loops ?? integrations?.['Custom Device Mode'] ?? integrations?.All) !== false
   )
-}
-
-/** Errors never reach the host SDK; they go to `onError` as a LoopsCdpError. */
-function report(options: LoopsIntegrationOptions, error: unknown): void {
-  try {
-    options.onError?.(error instanceof LoopsCdpError ? error : new LoopsCdpError(String(error)))
-  } catch {
-    // A throwing onError must not break analytics either.
-  }
 }

@@ -4,22 +4,16 @@ import type { RSAEvent } from '@rudderstack/analytics-js'
 type RudderEvent = RSAEvent['message']
 
 /**
- * Translates a RudderStack v3 event into core's input, field for field. RudderStack puts the
+ * Translates a RudderStack v3 event into core's input: the event itself (core reads the fields
+ * CdpCall names and nothing else), with three fields renamed or normalised. RudderStack puts the
  * merged, persisted user traits in `context.traits` on every event (identify included, where there
  * is no top-level `traits`), so identify takes its traits from there.
  */
-export function toCdpCall(m: RudderEvent): CdpCall {
-  const context = m.context as CdpCall['context']
-  return {
-    type: m.type,
-    messageId: m.messageId,
+export const toCdpCall = (m: RudderEvent): CdpCall =>
+  ({
+    ...m,
     timestamp: m.originalTimestamp,
     // RudderStack uses '' for "no user"; core treats a missing userId as anonymous.
     userId: m.userId || undefined,
-    anonymousId: m.anonymousId,
-    traits: m.type === 'identify' ? (context?.traits ?? undefined) : undefined,
-    event: m.event ?? undefined,
-    properties: m.properties ?? undefined,
-    context,
-  }
-}
+    traits: m.type === 'identify' ? (m.context?.traits ?? undefined) : undefined,
+  }) as CdpCall

@@ -2,8 +2,8 @@ import {
   createLoopsCdp,
   type LoopsCdp,
   type LoopsCdpEnvironment,
-  LoopsCdpError,
   type LoopsCdpOptions,
+  reportError,
 } from '@loops-cdp/core'
 import type { Analytics, Context, Plugin } from '@segment/analytics-next'
 import { toCdpCall } from './to-cdp-call'
@@ -44,7 +44,7 @@ export function loopsDestination(
     try {
       if (enabled(ctx.event.integrations)) client().handle(toCdpCall(ctx))
     } catch (error) {
-      report(options, error)
+      reportError(options.onError, error)
     }
     return ctx
   }
@@ -73,13 +73,9 @@ export function loopsDestination(
     group: skip,
     alias: skip,
     flush: () => cdp?.flush() ?? Promise.resolve(),
-    pending: () => pendingOf(cdp),
+    pending: () => cdp?.pending() ?? 0,
   }
 }
-
-/** `LoopsCdp.pending()` is optional in core's API; absent → 0. */
-const pendingOf = (cdp: (LoopsCdp & { pending?: () => number }) | undefined): number =>
-  cdp?.pending?.() ?? 0
 
 type Integrations = Context['event']['integrations']
 
@@ -90,13 +86,4 @@ type Integrations = Context['event']['integrations']
  */
 function enabled(integrations: Integrations): boolean {
   return (integrations?.[NAME] ?? integrations?.All) !== false
-}
-
-/** Errors never reach the host pipeline; they go to `onError` as a LoopsCdpError. */
-function report(options: LoopsDestinationOptions, error: unknown): void {
-  try {
-    options.onError?.(error instanceof LoopsCdpError ? error : new LoopsCdpError(String(error)))
-  } catch {
-    // A throwing onError must not break analytics either.
-  }
 }

@@ -2,22 +2,11 @@ import type { CdpCall } from '@loops-cdp/core'
 import type { Context } from '@segment/analytics-next'
 
 /**
- * Translates an analytics-next event into core's input, field for field. Nothing is merged here:
- * Segment's identify already carries the merged persisted traits, and core's trait store fills in
- * what track lacks (analytics-next never attaches traits to track).
+ * Translates an analytics-next event into core's input: the event itself (core reads the fields
+ * CdpCall names and nothing else). Nothing is merged here: Segment's identify already carries the
+ * merged persisted traits, and core's trait store fills in what track lacks (analytics-next never
+ * attaches traits to track). analytics-next always sets messageId; ctx.id (a uuid) only guards
+ * hand-made events.
  */
-export function toCdpCall(ctx: Context): CdpCall {
-  const e = ctx.event
-  return {
-    type: e.type,
-    // analytics-next always sets messageId; ctx.id (a uuid) only guards hand-made events.
-    messageId: e.messageId ?? ctx.id,
-    timestamp: e.timestamp,
-    userId: e.userId,
-    anonymousId: e.anonymousId,
-    traits: e.traits,
-    event: e.event,
-    properties: e.properties,
-    context: e.context,
-  }
-}
+export const toCdpCall = (ctx: Context): CdpCall =>
+  ({ ...ctx.event, messageId: ctx.event.messageId ?? ctx.id }) as CdpCall
