@@ -65,7 +65,7 @@ export function mapTrack(
   if (!email && !id.u) return `track "${name}"${NO_ID}`
   const m: EventMessage = { ...base('event', call, id.u, email), eventName: name }
   const cp: Json = {}
-  for (const k in id.t) if (attach === true || (attach && attach.includes(k))) cp[k] = id.t[k]
+  for (const k in id.t) if (attach === true || (attach ? attach.includes(k) : 0)) cp[k] = id.t[k]
   if (some(ep)) m.eventProperties = ep as LoopsProperties
   if (some(cp)) m.contactProperties = cp as LoopsProperties
   return m
