@@ -71,23 +71,34 @@ export function sanitizeProperties(
         else log(`dropped ${key}: too deep`, v)
       } else if (v !== undefined) {
         // Kept: a usable key (`__proto__` would set the result's prototype; `{_:{_proto__:1}}`
-        // flattens to it), not reserved or owned, first of its name, and a Loops value.
-        if (
-          key &&
-          key !== '__proto__' &&
-          key.length <= MAX_VALUE_LENGTH &&
-          !RESERVED_PROPERTY_NAMES.includes(key) &&
-          !(contact && MESSAGE_OWNED_KEYS.includes(key)) &&
-          !Object.hasOwn(out, key) &&
-          (v === null
-            ? contact // null clears a contact property; events have no null
-            : t === 'number'
-              ? Number.isFinite(v)
-              : t === 'string' || t === 'boolean')
-        ) {
+        // flattens to it), not reserved or owned, first of its name, and a Loops value. The
+        // reason names the rule, never the value (the relay logs it).
+        const why =
+          !key || key === '__proto__' || key.length > MAX_VALUE_LENGTH
+            ? 'unusable name'
+            : RESERVED_PROPERTY_NAMES.includes(key)
+              ? 'reserved name'
+              : contact && MESSAGE_OWNED_KEYS.includes(key)
+                ? 'owned by the message'
+                : Object.hasOwn(out, key)
+                  ? 'duplicate after flattening'
+                  : v === null
+                    ? contact
+                      ? '' // null clears a contact property
+                      : 'null in an event'
+                    : t === 'number'
+                      ? Number.isFinite(v)
+                        ? ''
+                        : 'not a finite number'
+                      : t === 'string' || t === 'boolean'
+                        ? ''
+                        : Array.isArray(v)
+                          ? 'array'
+                          : t
+        if (!why) {
           if (t === 'string' && (v as string).length > MAX_VALUE_LENGTH) log(`truncated ${key}`)
           out[key] = t === 'string' ? cut(v as string) : (v as LoopsProperties[string])
-        } else log(`dropped ${key}`, v) // the value says why: array, function, NaN, reserved name…
+        } else log(`dropped ${key}: ${why}`, v)
       }
     }
   }

@@ -47,7 +47,9 @@ export function createBatchHandler(deps: AppDeps, fail: Fail) {
     if (Array.isArray(batch) && batch.length > config.maxBatch) {
       return fail(413, `batch has more than ${config.maxBatch} entries`)
     }
-    const validation = validateEnvelope(body, { maxBatchSize: config.maxBatch })
+    // Drop lines name the key and the reason; the value (personal data) stays out of the log.
+    const log = config.debug ? (msg: string) => logger.log('debug', msg) : undefined
+    const validation = validateEnvelope(body, { maxBatchSize: config.maxBatch, log })
     if (!validation.ok) return fail(400, validation.error)
 
     const total = validation.messages.length + validation.rejected.length

@@ -33,6 +33,12 @@ export interface RelayConfig {
   allowResubscribe: boolean
   /** Serve `GET /metrics` (Prometheus text). */
   metrics: boolean
+  /**
+   * Log a `debug` line for every value the validator drops or cuts to Loops' rules (the key name
+   * and the reason, never the value): the browser sends traits as the app passed them, so this
+   * is where an app developer sees why a property did not reach Loops.
+   */
+  debug: boolean
   /** Take the client IP from X-Forwarded-For / X-Real-IP even when the socket address is known. */
   trustProxy: boolean
   /** Path prefix the relay is mounted under, e.g. `/loops` for a Next.js `app/loops/[...path]`. */
@@ -52,6 +58,7 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   propertyDenylist: [],
   allowResubscribe: false,
   metrics: false,
+  debug: false,
   trustProxy: false,
   basePath: '',
 })
@@ -132,6 +139,7 @@ export function configFromEnv(env: Env): Partial<RelayConfig> {
     mailingListAllowlist: parseList(str('RELAY_MAILING_LIST_ALLOWLIST')),
     allowResubscribe: parseBool('RELAY_ALLOW_RESUBSCRIBE', str('RELAY_ALLOW_RESUBSCRIBE')),
     metrics: parseBool('RELAY_METRICS', str('RELAY_METRICS')),
+    debug: parseBool('RELAY_DEBUG', str('RELAY_DEBUG')),
     trustProxy: parseBool('RELAY_TRUST_PROXY', str('RELAY_TRUST_PROXY')),
     basePath: str('RELAY_BASE_PATH'),
   }

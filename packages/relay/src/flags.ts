@@ -23,6 +23,7 @@ export const FLAGS: Record<string, [env: string, boolean?]> = {
   '--mailing-list-allowlist': ['RELAY_MAILING_LIST_ALLOWLIST'],
   '--allow-resubscribe': ['RELAY_ALLOW_RESUBSCRIBE', true],
   '--metrics': ['RELAY_METRICS', true],
+  '--debug': ['RELAY_DEBUG', true],
   '--trust-proxy': ['RELAY_TRUST_PROXY', true],
   '--base-path': ['RELAY_BASE_PATH'],
 }
