@@ -20,6 +20,8 @@ export interface RelayMetrics {
   delivered(type: MessageType): void
   retried(type: MessageType): void
   deadLettered(type: MessageType): void
+  /** Accepted re-sends not queued again (queue mode: already queued or done within 24 h). */
+  duplicateSkipped(type: MessageType): void
   loopsLatency(seconds: number): void
   render(): string
 }
@@ -52,6 +54,11 @@ export function createMetrics(gauges: {
     ['messages_delivered_total', 'counter', 'Messages Loops accepted, by type.'],
     ['messages_retried_total', 'counter', 'Delivery attempts scheduled for retry, by type.'],
     ['messages_dead_lettered_total', 'counter', 'Messages given up on, by type.'],
+    [
+      'duplicates_skipped_total',
+      'counter',
+      'Re-sent messages accepted but not queued again (already queued, or delivered or dead-lettered within 24 h), by type.',
+    ],
   ]
 
   return {
@@ -62,6 +69,7 @@ export function createMetrics(gauges: {
     delivered: (type) => add('messages_delivered_total', label('type', type)),
     retried: (type) => add('messages_retried_total', label('type', type)),
     deadLettered: (type) => add('messages_dead_lettered_total', label('type', type)),
+    duplicateSkipped: (type) => add('duplicates_skipped_total', label('type', type)),
     loopsLatency(seconds) {
       if (!Number.isFinite(seconds) || seconds < 0) return
       latencySum += seconds

@@ -77,6 +77,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
     loops,
     pacer,
     onOutcome,
+    onDuplicate: ({ type }) => metrics.duplicateSkipped(type),
     log: ({ level, msg, ...fields }) =>
       logger.log(level === 'error' || level === 'warn' ? level : 'info', String(msg), fields),
   }

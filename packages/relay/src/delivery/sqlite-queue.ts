@@ -1,8 +1,9 @@
 // Queue mode (CLI default): `submit` commits the batch to SQLite and answers 202; a worker
-// drains it at the Loops rate. Nothing accepted is lost on a crash (DESIGN §4).
+// drains it at the Loops rate. Nothing accepted is lost on a crash (DESIGN §4). A re-sent
+// message the store already has, or delivered within 24 h, is accepted but not queued again.
 import type { BackoffOptions } from './backoff'
 import { openSqliteStore } from './sqlite-store'
-import type { QueueStore } from './store'
+import type { EnqueueResult, QueueStore } from './store'
 import type { DeliveryMode, DeliveryModeOptions } from './types'
 import { createWorker } from './worker'
 
@@ -50,8 +51,9 @@ export function createQueueMode(
       if (closed || store.depth() >= maxDepth) {
         return { status: 503, retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS, rejected: [] }
       }
+      let result: EnqueueResult
       try {
-        await store.enqueue(
+        result = await store.enqueue(
           items.map((item) => item.message),
           Date.now(),
         )
@@ -60,7 +62,12 @@ export function createQueueMode(
         log?.({ level: 'error', msg: 'queue write failed', error: String(error) })
         return { status: 503, retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS, rejected: [] }
       }
-      worker.poke()
+      // Accepted all the same (the browser must stop re-sending), but not sent to Loops again.
+      for (const duplicate of result.duplicates) {
+        log?.({ level: 'info', msg: 'duplicate skipped', ...duplicate })
+        options.onDuplicate?.(duplicate)
+      }
+      if (result.added > 0) worker.poke()
       return { status: 202, rejected: [] }
     },
     start: () => worker.start(),

@@ -1,10 +1,12 @@
 // QueueStore on better-sqlite3 in WAL mode. Each method is one transaction, so whatever a
 // method returned is on disk; a SIGKILL loses at most calls that had not returned yet.
+// Delivered and dead-lettered ids stay in `done` for REMEMBER_DONE_MS, so a browser's re-send
+// of a message the relay already handled is recognised on ingest, also after a restart.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { WireMessage } from '@loops-cdp/core/protocol'
 import Database from 'better-sqlite3'
-import type { QueuedRow, QueueStore } from './store'
+import { type EnqueueResult, type QueuedRow, type QueueStore, REMEMBER_DONE_MS } from './store'
 
 export interface SqliteStoreOptions {
   /** Directory of `queue.db` (created if missing). */
@@ -41,7 +43,12 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   attempts    INTEGER NOT NULL,
   enqueued_at INTEGER NOT NULL,
   dead_at     INTEGER NOT NULL
-);`
+);
+CREATE TABLE IF NOT EXISTS done (
+  message_id TEXT    PRIMARY KEY,
+  at         INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS done_at ON done (at);`
 
 interface Row {
   seq: number
@@ -67,14 +74,20 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
   db.pragma('busy_timeout = 5000')
   db.exec(SCHEMA)
 
+  // Not added when the id is queued (UNIQUE) or was done within the window.
   const insert = db.prepare(
     `INSERT OR IGNORE INTO messages (message_id, type, email, user_id, payload, available_at, enqueued_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+     SELECT ?, ?, ?, ?, ?, ?, ?
+     WHERE NOT EXISTS (SELECT 1 FROM done WHERE message_id = ? AND at > ?)`,
   )
   const peek = db.prepare(`SELECT ${COLUMNS} FROM messages ORDER BY seq LIMIT ?`)
   const load = db.prepare(`SELECT ${COLUMNS}, payload FROM messages WHERE ${IN_SEQS} ORDER BY seq`)
   const lease = db.prepare(`UPDATE messages SET leased_until = ? WHERE ${IN_SEQS}`)
   const ack = db.prepare(`DELETE FROM messages WHERE ${IN_SEQS}`)
+  const remember = db.prepare(
+    `INSERT OR REPLACE INTO done (message_id, at) SELECT message_id, ? FROM messages WHERE ${IN_SEQS}`,
+  )
+  const prune = db.prepare('DELETE FROM done WHERE at <= ?')
   const retry = db.prepare(
     `UPDATE messages SET attempts = attempts + ?, available_at = ?, last_error = ?, leased_until = NULL
      WHERE ${IN_SEQS}`,
@@ -91,10 +104,11 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
   let depth = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n
 
   const enqueueAll = db.transaction((messages: readonly WireMessage[], now: number) => {
-    let added = 0
+    const result: EnqueueResult = { added: 0, duplicates: [] }
+    const since = now - REMEMBER_DONE_MS
     for (const m of messages) {
       const payload = JSON.stringify(m)
-      added += insert.run(
+      const { changes } = insert.run(
         m.messageId,
         m.type,
         m.email ?? null,
@@ -102,22 +116,31 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
         payload,
         now,
         now,
-      ).changes
+        m.messageId,
+        since,
+      )
+      if (changes > 0) result.added += changes
+      else result.duplicates.push({ messageId: m.messageId, type: m.type })
     }
-    return added
+    return result
+  })
+  const ackAll = db.transaction((seqs: string, at: number) => {
+    remember.run(at, seqs)
+    return ack.run(seqs).changes
   })
   const buryAll = db.transaction(
     (seqs: string, status: number | null, reason: string, at: number) => {
       bury.run(status, reason, at, seqs)
+      remember.run(at, seqs)
       return ack.run(seqs).changes
     },
   )
 
   return {
     async enqueue(messages, now) {
-      const added = enqueueAll(messages, now)
-      depth += added
-      return added
+      const result = enqueueAll(messages, now)
+      depth += result.added
+      return result
     },
     async peek(limit) {
       const now = Date.now()
@@ -133,8 +156,8 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
     async lease(seqs, until) {
       lease.run(until, JSON.stringify(seqs))
     },
-    async ack(seqs) {
-      depth -= ack.run(JSON.stringify(seqs)).changes
+    async ack(seqs, at) {
+      depth -= ackAll(JSON.stringify(seqs), at)
     },
     async retry(seqs, { availableAt, reason, countAttempt }) {
       retry.run(countAttempt ? 1 : 0, availableAt, reason, JSON.stringify(seqs))
@@ -144,6 +167,9 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
     },
     async deadLetter(seqs, { status, reason, at }) {
       depth -= buryAll(JSON.stringify(seqs), status ?? null, reason, at)
+    },
+    async prune(now) {
+      return prune.run(now - REMEMBER_DONE_MS).changes
     },
     async recover() {
       return recover.run().changes

@@ -50,5 +50,11 @@ export interface DeliveryModeOptions {
   loops: LoopsClient
   pacer: Pacer
   onOutcome(outcome: DeliveryOutcome): void
+  /**
+   * Queue mode: an accepted message that was not queued again, because its id is queued
+   * already or was delivered or dead-lettered within 24 h (a browser re-send after a lost
+   * answer). Direct mode keeps no such record and never calls it.
+   */
+  onDuplicate?(message: { messageId: string; type: 'contact' | 'event' }): void
   log?: (line: Record<string, unknown>) => void
 }

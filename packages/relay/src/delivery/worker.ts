@@ -32,6 +32,8 @@ export interface Worker {
 }
 
 const IDLE_POLL_MS = 1000
+/** How often the loop forgets ids done more than REMEMBER_DONE_MS ago (one indexed DELETE). */
+const PRUNE_EVERY_MS = 60_000
 
 export function createWorker(options: WorkerOptions): Worker {
   const { store, loops, pacer, onOutcome, log } = options
@@ -46,6 +48,7 @@ export function createWorker(options: WorkerOptions): Worker {
   let abort = new AbortController()
   let wake: (() => void) | undefined
   let dirty = false // a poke while the loop was busy: look again before sleeping
+  let prunedAt = Number.NEGATIVE_INFINITY // first turn of the loop prunes (after a long stop)
 
   const poke = () => {
     dirty = true
@@ -74,6 +77,10 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       dirty = false
       const now = Date.now()
+      if (now - prunedAt >= PRUNE_EVERY_MS) {
+        prunedAt = now
+        await prune(now)
+      }
       const ready = (r: QueuedRow) => !r.leased && !busy.has(r.seq) && r.availableAt <= now
       // Look further when the oldest rows are all blocked (one contact's long backlog, backoff),
       // so other contacts behind them still go: head-of-line blocking only up to maxWindow.
@@ -118,6 +125,16 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  async function prune(now: number): Promise<void> {
+    try {
+      const forgotten = await store.prune(now)
+      if (forgotten > 0) log?.({ level: 'info', msg: 'forgot delivered ids', count: forgotten })
+    } catch (error) {
+      // Only memory of old ids is at stake; the next minute tries again.
+      log?.({ level: 'error', msg: 'pruning delivered ids failed', error: String(error) })
+    }
+  }
+
   async function deliver(group: number[]): Promise<void> {
     const rows = await store.load(group)
     if (rows.length === 0) return pacer.release()
@@ -128,7 +145,7 @@ export function createWorker(options: WorkerOptions): Worker {
     pacer.observe(result)
     const at = Date.now()
     if (result.ok) {
-      await store.ack(group)
+      await store.ack(group, at)
       for (const r of rows) {
         onOutcome({
           kind: 'delivered',
