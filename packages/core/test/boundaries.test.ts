@@ -1,5 +1,5 @@
-// Guards for the browser entry: index.ts must not reach protocol.ts (the relay-only validator would
-// bloat the CDN builds) and must load in Node without touching DOM globals at import time.
+// Guards for the browser entry: index.ts must not reach protocol.ts or sanitize.ts (the relay-only
+// validator and Loops' value rules would bloat the CDN builds) and must load in Node without touching DOM globals at import time.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -24,11 +24,14 @@ function graph(entry: string): Set<string> {
 }
 
 describe('module boundaries', () => {
-  it('index.ts never reaches protocol.ts', () => {
+  it('index.ts never reaches protocol.ts or sanitize.ts', () => {
     const reached = graph('index')
     expect(reached).toContain('mapping')
     expect(reached).toContain('queue')
     expect(reached).not.toContain('protocol')
+    expect(reached).not.toContain('sanitize')
+    // The relay's validator is where Loops' value rules run.
+    expect(graph('protocol')).toContain('sanitize')
   })
 
   it('index.ts loads in Node with no DOM globals and no side effects on globalThis', async () => {
@@ -38,14 +41,13 @@ describe('module boundaries', () => {
     expect(Object.keys(core).sort()).toEqual([
       'InvalidOptionsError',
       'LoopsCdpError',
-      'MappingError',
       'QueueOverflowError',
       'RelayHttpError',
       'RelayRejectedError',
       'createDeliveryQueue',
       'createLoopsCdp',
       'createStorage',
-      'sanitizeProperties',
+      'reportError',
     ])
     expect(Object.keys(globalThis).sort()).toEqual(before)
   })

@@ -1,6 +1,7 @@
 // createLoopsCdp end to end: real queue, real fetch, a real node:http relay stand-in on 127.0.0.1:0
-// that records every POST /v1/batch body. Storage is one shared KeyValueStorage, so a second
-// createLoopsCdp over it is what a page reload looks like.
+// that records every POST /v1/batch body and answers with the relay's real validator
+// (validateEnvelope), so `passed` is what the relay would hand on to Loops. Storage is one shared
+// KeyValueStorage, so a second createLoopsCdp over it is what a page reload looks like.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -13,9 +14,10 @@ import {
   type LoopsCdp,
   type LoopsCdpError,
   type LoopsCdpOptions,
-  MappingError,
+  RelayRejectedError,
   type WireMessage,
 } from '../src/index'
+import { validateEnvelope } from '../src/protocol'
 
 interface Recorded {
   path: string
@@ -26,6 +28,8 @@ interface Recorded {
 let server: Server
 let url = ''
 const requests: Recorded[] = []
+/** The messages the validator accepted, rebuilt in Loops' terms: what Loops would get. */
+const passed: WireMessage[] = []
 /** messageIds the stand-in rejects for their content (200 with `rejected`). */
 const rejectIds = new Set<string>()
 
@@ -38,9 +42,18 @@ beforeAll(async () => {
     req.on('end', () => {
       const body = JSON.parse(raw) as BatchEnvelope
       requests.push({ path: req.url ?? '', headers: req.headers, body })
-      const rejected = body.batch
-        .map((m, index) => ({ index, messageId: m.messageId, error: 'policy' }))
-        .filter((r) => rejectIds.has(r.messageId))
+      const v = validateEnvelope(raw)
+      if (!v.ok) {
+        res.writeHead(400, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ error: v.error }))
+        return
+      }
+      const rejected = [...v.rejected]
+      for (const { index, message } of v.messages) {
+        if (rejectIds.has(message.messageId))
+          rejected.push({ index, messageId: message.messageId, error: 'policy' })
+        else passed.push(message)
+      }
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ accepted: body.batch.length - rejected.length, rejected }))
     })
@@ -74,6 +87,7 @@ let lines: string[]
 
 beforeEach(() => {
   requests.length = 0
+  passed.length = 0
   rejectIds.clear()
   storage = sharedStorage()
   errors = []
@@ -133,16 +147,72 @@ describe('createLoopsCdp → relay', () => {
     expect(requests[0]?.path).toBe('/v1/batch')
     expect(requests[0]?.headers['content-type']).toMatch(/^text\/plain/)
     expect(typeof requests[0]?.body.sentAt).toBe('string')
+    // The browser sends the traits as the app passed them...
     expect(sent()).toEqual([
       {
         type: 'contact',
         messageId: expect.any(String),
         userId: 'u1',
         email: 'a@b.co',
+        properties: { name: 'Alex Smith', plan: 'pro' },
+        mailingLists: { l1: 'true' },
+      },
+    ])
+    // ...and the relay's validator turns them into what Loops gets.
+    expect(passed).toEqual([
+      {
+        type: 'contact',
+        messageId: sent()[0]?.messageId,
+        userId: 'u1',
+        email: 'a@b.co',
         properties: { name: 'Alex Smith', plan: 'pro', firstName: 'Alex', lastName: 'Smith' },
         mailingLists: { l1: true },
       },
     ])
+    expect(errors).toEqual([])
+  })
+
+  it('sends a JSON copy: Date → ISO string, functions dropped, a cycle → {} with a debug line', async () => {
+    const c = cdp()
+    const at = new Date('2026-11-22T10:00:00.000Z')
+    const cyclic: Record<string, unknown> = { plan: 'pro' }
+    cyclic.self = cyclic
+    c.handle(identify('u1', { email: 'a@b.co', signedUpAt: at, onClick: () => 1 }))
+    c.handle(track('u1', 'Cyclic', cyclic))
+    await c.flush()
+    expect(sent()).toEqual([
+      {
+        type: 'contact',
+        messageId: expect.any(String),
+        userId: 'u1',
+        email: 'a@b.co',
+        properties: { signedUpAt: '2026-11-22T10:00:00.000Z' },
+      },
+      {
+        type: 'event',
+        messageId: expect.any(String),
+        userId: 'u1',
+        email: 'a@b.co',
+        eventName: 'Cyclic',
+        contactProperties: { signedUpAt: '2026-11-22T10:00:00.000Z' },
+      },
+    ])
+    expect(lines.filter((l) => l === 'dropped: not JSON')).toHaveLength(1)
+    expect(errors).toEqual([])
+  })
+
+  it('pending() counts the messages waiting for the relay', async () => {
+    const c = cdp()
+    expect(c.pending()).toBe(0)
+    c.handle(identify('u1', { email: 'a@b.co' }))
+    c.handle(track('u1', 'A'))
+    c.handle({ type: 'page', messageId: 'p', userId: 'u1' }) // ignored: not counted
+    expect(c.pending()).toBe(2)
+    await Promise.resolve() // also once written to storage
+    expect(c.pending()).toBe(2)
+    await c.flush()
+    expect(c.pending()).toBe(0)
+    expect(sent()).toHaveLength(2)
   })
 
   it('gives track the stored email and traits as contactProperties, also after a reload', async () => {
@@ -314,15 +384,24 @@ describe('createLoopsCdp → relay', () => {
 })
 
 describe('createLoopsCdp: skips, errors and debug output', () => {
-  it('reports ":" in an event name as a MappingError (onError + debug) and sends nothing', async () => {
+  it('sends ":" in an event name; the relay rejects it, which reaches onError (+ debug) as a RelayRejectedError', async () => {
     const c = cdp()
-    c.handle(track('u1', 'plan:upgraded'))
+    const call = track('u1', 'plan:upgraded')
+    c.handle(call)
+    c.handle(track('u1', 'Fine'))
     await c.flush()
-    expect(requests).toHaveLength(0)
+    expect(sent().map((m) => m.type === 'event' && m.eventName)).toEqual(['plan:upgraded', 'Fine'])
+    expect(passed.map((m) => m.type === 'event' && m.eventName)).toEqual(['Fine'])
     expect(errors).toHaveLength(1)
-    expect(errors[0]).toBeInstanceOf(MappingError)
-    expect(errors[0]?.code).toBe('mapping')
-    expect(lines).toContain('Event name "plan:upgraded" contains ":", which Loops forbids')
+    const e = errors[0] as RelayRejectedError
+    expect(e).toBeInstanceOf(RelayRejectedError)
+    expect([e.name, e.messageId, e.reason]).toEqual([
+      'RelayRejectedError',
+      call.messageId,
+      'eventName must not contain ":"',
+    ])
+    expect(lines).toContain(`Relay rejected ${call.messageId}: eventName must not contain ":"`)
+    expect(c.pending()).toBe(0) // never retried
   })
 
   it('ignores page, group, alias and screen with a debug line only', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PROTOCOL_LIMITS, validateEnvelope, validateMessage } from '../src/protocol'
+import { fillNames, PROTOCOL_LIMITS, validateEnvelope, validateMessage } from '../src/protocol'
 
 const contact = { type: 'contact', messageId: 'm-1', email: 'a@b.co' }
 const event = { type: 'event', messageId: 'm-2', userId: 'u1', eventName: 'Signup' }
@@ -241,6 +241,104 @@ describe('validateMessage: each entry', () => {
         contactProperties: { firstName: 'Alex', cleared: null },
       },
     })
+  })
+})
+
+describe('validateMessage: Loops rules applied at the relay', () => {
+  it('normalizes mailingLists in the object form and in the old array form', () => {
+    const lines: string[] = []
+    const log = (m: string) => lines.push(m)
+    const a = validateMessage(
+      {
+        ...contact,
+        mailingLists: [
+          { listId: 'l1', subscribed: true },
+          { id: 'l2', subscribed: 'false' },
+          { id: 'l3' },
+          'junk',
+        ],
+      },
+      { log },
+    )
+    expect(a).toEqual({ ok: true, message: { ...contact, mailingLists: { l1: true, l2: false } } })
+    expect(lines).toHaveLength(2) // the two entries that are not a list subscription
+    const b = validateMessage({ ...contact, mailingLists: { l1: 'true', l2: false } })
+    expect(b).toEqual({ ok: true, message: { ...contact, mailingLists: { l1: true, l2: false } } })
+  })
+
+  it('omits mailingLists with no valid entry (array or object) and still accepts the message', () => {
+    for (const mailingLists of [[], [{ id: 'l1' }], {}, { l1: 'maybe' }]) {
+      expect(validateMessage({ ...contact, mailingLists })).toEqual({ ok: true, message: contact })
+    }
+  })
+
+  it('fills missing firstName/lastName from `name` in contact properties', () => {
+    const r = validateMessage({ ...contact, properties: { name: '  Alex  van der Berg ' } })
+    expect(r).toEqual({
+      ok: true,
+      message: {
+        ...contact,
+        properties: { name: '  Alex  van der Berg ', firstName: 'Alex', lastName: 'van der Berg' },
+      },
+    })
+  })
+
+  it('fills names in event contactProperties, never in eventProperties', () => {
+    const r = validateMessage({
+      ...event,
+      eventProperties: { name: 'Alex Smith' },
+      contactProperties: { name: 'Alex Smith', plan: 'pro' },
+    })
+    expect(r).toEqual({
+      ok: true,
+      message: {
+        ...event,
+        eventProperties: { name: 'Alex Smith' },
+        contactProperties: {
+          name: 'Alex Smith',
+          plan: 'pro',
+          firstName: 'Alex',
+          lastName: 'Smith',
+        },
+      },
+    })
+  })
+
+  it('never overwrites a firstName or lastName the app sent, also not a null (a clear)', () => {
+    const props = (properties: Record<string, unknown>) => {
+      const r = validateMessage({ ...contact, properties })
+      if (!r.ok || r.message.type !== 'contact') throw new Error('rejected')
+      return r.message.properties
+    }
+    expect(props({ name: 'Alex Smith', firstName: 'Alexander' })).toEqual({
+      name: 'Alex Smith',
+      firstName: 'Alexander',
+      lastName: 'Smith',
+    })
+    expect(props({ name: 'Alex Smith', lastName: null })).toEqual({
+      name: 'Alex Smith',
+      firstName: 'Alex',
+      lastName: null,
+    })
+    // One word: a firstName only.
+    expect(props({ name: 'Cher' })).toEqual({ name: 'Cher', firstName: 'Cher' })
+  })
+
+  it('splits only a string name that has words; other values stay as they are', () => {
+    expect(fillNames({ name: 42 })).toEqual({ name: 42 })
+    expect(fillNames({ name: '   ' })).toEqual({ name: '   ' })
+    expect(fillNames({ name: null })).toEqual({ name: null })
+    expect(fillNames({ plan: 'pro' })).toEqual({ plan: 'pro' })
+    expect(fillNames({ name: 'Ada King Lovelace' })).toEqual({
+      name: 'Ada King Lovelace',
+      firstName: 'Ada',
+      lastName: 'King Lovelace',
+    })
+  })
+
+  it('splits the name after sanitizing: a nested `name` object is flattened, not split', () => {
+    const r = validateMessage({ ...contact, properties: { name: { first: 'Alex' } } })
+    expect(r).toEqual({ ok: true, message: { ...contact, properties: { nameFirst: 'Alex' } } })
   })
 })
 

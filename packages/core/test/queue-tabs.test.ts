@@ -23,9 +23,10 @@ const index = () => JSON.parse(storage.getItem('loops-cdp:q') ?? '{}') as Record
 const count = (id: string) => relay.accepted().filter((x) => x === id).length
 
 describe('persistence', () => {
-  it('writes every enqueued message to storage at once, under a per-tab key', () => {
+  it('writes every enqueued message to storage at once (a microtask later), under a per-tab key', async () => {
     const h = makeQueue(relay.url, storage, { globals: offline() })
     h.queue.enqueue(event('a'))
+    await Promise.resolve()
     const [tab] = Object.keys(index())
     const saved = JSON.parse(storage.getItem(`loops-cdp:q:${tab}`) ?? '[]') as WireMessage[]
     expect(saved).toEqual([event('a')])

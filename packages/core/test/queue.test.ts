@@ -73,7 +73,8 @@ describe('answers', () => {
     expect(e1).toBeInstanceOf(RelayRejectedError)
     expect([e1.messageId, e1.reason]).toEqual(['b', 'eventName contains ":"'])
     expect(e2.messageId).toBe('c')
-    expect(h.logs.filter((l) => l.startsWith('Relay rejected'))).toHaveLength(2)
+    // Reported once, through onError; the debug log is only the default for onError.
+    expect(h.logs.filter((l) => l.startsWith('Relay rejected'))).toEqual([])
     expect(h.acked[0]?.accepted.map((m) => m.messageId)).toEqual(['a', 'd'])
     expect(h.acked[0]?.response.accepted).toBe(2)
     await h.queue.flush()
@@ -90,7 +91,36 @@ describe('answers', () => {
     const err = h.errors[0] as RelayHttpError
     expect(err).toBeInstanceOf(RelayHttpError)
     expect([err.status, err.messageIds]).toEqual([status, ['a', 'b']])
-    expect(h.logs).toContain(`Relay answered ${status}`)
+    expect(h.errors).toHaveLength(1)
+    expect(h.logs).not.toContain(`Relay answered ${status}`) // once, through onError
+  })
+
+  it('reports each error once to the debug log when there is no onError', async () => {
+    relay.replies.push({ status: 200, rejected: [{ index: 0, messageId: 'a', error: 'bad' }] })
+    relay.replies.push({ status: 400 })
+    const h = makeQueue(relay.url, storage, { onError: undefined })
+    h.queue.enqueue(event('a'))
+    await h.queue.flush()
+    h.queue.enqueue(event('b'))
+    await h.queue.flush()
+    expect(h.errors).toEqual([])
+    expect(h.logs.filter((l) => /^Relay (rejected|answered)/.test(l))).toEqual([
+      'Relay rejected a: bad',
+      'Relay answered 400',
+    ])
+  })
+
+  it('answers like the relay by default: an eventName with ":" is rejected, the rest delivered', async () => {
+    const h = makeQueue(relay.url, storage)
+    h.queue.enqueue(event('a', { eventName: 'plan:upgraded' }))
+    h.queue.enqueue(event('b'))
+    await h.queue.flush()
+    expect(relay.accepted()).toEqual(['b'])
+    expect(h.errors).toHaveLength(1)
+    const e = h.errors[0] as RelayRejectedError
+    expect(e).toBeInstanceOf(RelayRejectedError)
+    expect([e.messageId, e.reason]).toEqual(['a', 'eventName must not contain ":"'])
+    expect(h.queue.pending()).toEqual([])
   })
 
   it('splits a batch answered 413 into halves until it fits', async () => {
@@ -248,15 +278,59 @@ describe('offline and overflow', () => {
     await waitFor(() => relay.accepted().length === 1, 'delivery after online')
   })
 
-  it('drops the oldest messages beyond maxQueueSize and reports each drop', async () => {
+  it('drops the oldest messages beyond maxQueueSize when it writes, and reports each drop', async () => {
     const globals = fakeWindow()
     globals.navigator.onLine = false
     const h = makeQueue(relay.url, storage, { globals, maxQueueSize: 3 })
     for (const id of ids(5)) h.queue.enqueue(event(id))
+    await Promise.resolve() // the calls of one task are written in one go
     expect(h.queue.pending().map((m) => m.messageId)).toEqual(['m2', 'm3', 'm4'])
-    expect(h.errors.map((e) => (e as QueueOverflowError).dropped)).toEqual([1, 1])
+    expect(h.errors.map((e) => (e as QueueOverflowError).dropped)).toEqual([2])
     expect(h.errors[0]).toBeInstanceOf(QueueOverflowError)
-    expect(h.logs.filter((l) => l.startsWith('Queue full'))).toHaveLength(2)
+    // One more in a later task: one more drop, reported on its own.
+    h.queue.enqueue(event('m5'))
+    await Promise.resolve()
+    expect(h.queue.pending().map((m) => m.messageId)).toEqual(['m3', 'm4', 'm5'])
+    expect(h.errors.map((e) => (e as QueueOverflowError).dropped)).toEqual([2, 1])
+  })
+})
+
+describe('writes to storage', () => {
+  /** MapStorage that counts setItem calls per key. */
+  class CountingStorage extends MapStorage {
+    readonly writes = new Map<string, number>()
+    override setItem(key: string, value: string) {
+      this.writes.set(key, (this.writes.get(key) ?? 0) + 1)
+      super.setItem(key, value)
+    }
+    /** Writes to the per-tab queue keys (not the index, not claim markers). */
+    queueWrites() {
+      let n = 0
+      for (const [k, c] of this.writes) if (/^loops-cdp:q:[^:]+$/.test(k)) n += c
+      return n
+    }
+  }
+
+  it('writes a synchronous loop of enqueue() calls once, a microtask later; pending() sees them before', async () => {
+    const counting = new CountingStorage()
+    const globals = fakeWindow()
+    globals.navigator.onLine = false
+    const h = makeQueue(relay.url, counting, { globals })
+    for (const id of ids(50)) h.queue.enqueue(event(id))
+    expect(counting.queueWrites()).toBe(0) // buffered, not written yet
+    expect(h.queue.pending().map((m) => m.messageId)).toEqual(ids(50))
+    await Promise.resolve()
+    expect(counting.queueWrites()).toBe(1)
+    const [key] = [...counting.writes.keys()].filter((k) => /^loops-cdp:q:[^:]+$/.test(k))
+    const stored = JSON.parse(counting.getItem(key as string) ?? '[]') as Array<{
+      messageId: string
+    }>
+    expect(stored.map((m) => m.messageId)).toEqual(ids(50))
+    expect(h.queue.pending().map((m) => m.messageId)).toEqual(ids(50))
+    // A later task writes again, once.
+    h.queue.enqueue(event('late'))
+    await Promise.resolve()
+    expect(counting.queueWrites()).toBe(2)
   })
 })
 

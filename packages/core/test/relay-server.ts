@@ -1,8 +1,10 @@
 // A scriptable stand-in for the relay's POST /v1/batch on a real loopback port. It records every
 // request and answers from a script (500/503/429 + Retry-After, 413, 400, a dropped socket), else
-// 200 with the wire protocol's `{ accepted, rejected }`.
+// as the relay's real validator (validateEnvelope) does: 200 with the wire protocol's
+// `{ accepted, rejected }` (e.g. an eventName with ":" is rejected), or 400 for a bad envelope.
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { validateEnvelope } from '../src/protocol'
 import type { Rejection, WireMessage } from '../src/types'
 
 export interface RecordedRequest {
@@ -22,7 +24,7 @@ export type Reply =
 export interface TestRelay {
   url: string
   requests: RecordedRequest[]
-  /** Answers used in order, one per request; when empty, `respond` (default: 200 all accepted). */
+  /** Answers used in order, one per request; when empty, `respond` (default: the validator's). */
   replies: Reply[]
   respond?: (req: RecordedRequest) => Reply | undefined
   /** messageIds of every message the server accepted (2xx, not rejected), repeats included. */
@@ -62,7 +64,7 @@ export async function startRelay(): Promise<TestRelay> {
         status: 0,
       }
       relay.requests.push(rec)
-      const reply = relay.replies.shift() ?? relay.respond?.(rec) ?? { status: 200 }
+      const reply = relay.replies.shift() ?? relay.respond?.(rec) ?? validatorReply(raw)
       if (reply === 'drop') {
         req.socket.destroy()
         return
@@ -87,6 +89,14 @@ export async function startRelay(): Promise<TestRelay> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   relay.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return relay
+}
+
+/** What the relay answers a body with, before any delivery to Loops. */
+function validatorReply(raw: Buffer): Reply {
+  const v = validateEnvelope(raw.toString('utf8'))
+  return v.ok
+    ? { status: 200, rejected: v.rejected }
+    : { status: 400, body: JSON.stringify({ error: v.error }) }
 }
 
 /** Polls `check` until it is true (bounded); fails with `what` when the deadline passes. */

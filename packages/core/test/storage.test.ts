@@ -31,7 +31,7 @@ describe('createStorage', () => {
     Reflect.deleteProperty(globalThis, 'localStorage')
   })
 
-  it('writes through to a usable storage and leaves no probe key behind', () => {
+  it('writes through to a usable storage and adds no key of its own', () => {
     const { storage, data } = fakeLocalStorage()
     const s = createStorage(storage)
     s.setItem('k', 'v')
@@ -72,14 +72,32 @@ describe('createStorage', () => {
     expect(s.getItem('k')).toBe('v')
   })
 
-  it('falls back to memory when the probe write fails (storage disabled / quota 0)', () => {
+  it('keeps values in memory while every write fails (storage disabled / quota 0), and never throws', () => {
     const { storage, data, state } = fakeLocalStorage()
     state.failSet = true
     const s = createStorage(storage)
-    state.failSet = false // later success must not matter: the probe decided
-    s.setItem('k', 'v')
-    expect(s.getItem('k')).toBe('v')
+    expect(() => s.setItem('k', 'v')).not.toThrow()
+    expect(s.getItem('k')).toBe('v') // this page still sees it
     expect(data.size).toBe(0)
+    // Memory wins over the store for that key until a write succeeds...
+    data.set('k', 'stale')
+    expect(s.getItem('k')).toBe('v')
+    // ...and once one does, the store is the truth again.
+    state.failSet = false
+    s.setItem('k', 'w')
+    expect(data.get('k')).toBe('w')
+    data.set('k', 'from another tab')
+    expect(s.getItem('k')).toBe('from another tab')
+  })
+
+  it('removeItem forgets the memory copy too, even when the store throws', () => {
+    const { storage, state } = fakeLocalStorage()
+    state.failSet = true
+    const s = createStorage(storage)
+    s.setItem('k', 'v')
+    state.failRemove = true
+    s.removeItem('k')
+    expect(s.getItem('k')).toBeNull()
   })
 
   it('keeps a value in memory when setItem later hits the quota, and never throws', () => {

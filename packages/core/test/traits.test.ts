@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createStorage } from '../src/storage'
-import { createTraitStore } from '../src/traits'
+import { createTraitStore, isListsKey, json } from '../src/traits'
 
 const setup = () => {
   const storage = createStorage() // memory in Node
@@ -10,16 +10,29 @@ const setup = () => {
 }
 
 describe('trait store', () => {
-  it('merges sanitized traits into the stored ones and persists them', () => {
+  it('merges traits as they are (raw JSON) into the stored ones and persists them', () => {
     const { storage, store } = setup()
     const id = store.load('u1')
-    store.merge(id, { plan: 'pro', address: { city: 'Berlin' } })
+    // No Loops rules here: nested objects, arrays, long strings and reserved names are kept for
+    // the relay's validator, which sanitizes them.
+    const long = 'x'.repeat(2000)
+    store.merge(id, { plan: 'pro', address: { city: 'Berlin' }, tags: ['a'], id: 'db-1', long })
     store.save(id)
     const again = store.load('u1')
     store.merge(again, { seats: 3, plan: 'team' })
     store.save(again)
-    expect(store.load()).toEqual({ u: 'u1', t: { plan: 'team', addressCity: 'Berlin', seats: 3 } })
+    expect(store.load()).toEqual({
+      u: 'u1',
+      t: { plan: 'team', address: { city: 'Berlin' }, tags: ['a'], id: 'db-1', long, seats: 3 },
+    })
     expect(JSON.parse(storage.getItem('p:id') as string)).toEqual(store.load())
+  })
+
+  it('keeps `name` as it is: no firstName/lastName split in the store (the relay does it)', () => {
+    const { store } = setup()
+    const id = store.load()
+    store.merge(id, { name: '  Alex  van der Berg ' })
+    expect(id.t).toEqual({ name: '  Alex  van der Berg ' })
   })
 
   it('starts a fresh identity for a different non-empty userId', () => {
@@ -44,10 +57,11 @@ describe('trait store', () => {
     expect(store.load('u1')).toEqual({ u: 'u1', e: 'a@b.co', t: { plan: 'free' } })
   })
 
-  it('never stores email, userId, subscribed or mailingLists (any case) as traits', () => {
+  it('never stores email, userId, subscribed, __proto__ or mailingLists (any case) as traits', () => {
     const { store } = setup()
     const id = store.load()
     store.merge(id, {
+      ...JSON.parse('{"__proto__": {"polluted": 1}}'),
       email: 'a@b.co',
       userId: 'u1',
       subscribed: true,
@@ -57,19 +71,10 @@ describe('trait store', () => {
       plan: 'pro',
     })
     expect(id.t).toEqual({ plan: 'pro' })
-  })
-
-  it('fills missing firstName/lastName from name, never overwriting them', () => {
-    const { store } = setup()
-    const a = store.load()
-    store.merge(a, { name: '  Alex  van der Berg ' })
-    expect(a.t).toMatchObject({ firstName: 'Alex', lastName: 'van der Berg' })
-    const b = store.load()
-    store.merge(b, { name: 'Alex Smith', firstName: 'Alexander' })
-    expect(b.t).toMatchObject({ firstName: 'Alexander', lastName: 'Smith' })
-    const c = store.load()
-    store.merge(c, { name: 'Cher' })
-    expect(c.t).toEqual({ name: 'Cher', firstName: 'Cher' })
+    expect(Object.getPrototypeOf(id.t)).toBe(Object.prototype)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect(['mailingLists', 'MailingLists', 'mailinglists'].every(isListsKey)).toBe(true)
+    expect(isListsKey('mailingList')).toBe(false)
   })
 
   it('keeps null (a clear) in the stored traits', () => {
@@ -95,5 +100,50 @@ describe('trait store', () => {
     store.save(id)
     store.clear()
     expect(store.load()).toEqual({ t: {} })
+  })
+})
+
+describe('json(): the copy of traits and properties that goes on the wire', () => {
+  const run = (v: unknown) => {
+    const lines: string[] = []
+    return { out: json(v, (m) => lines.push(m)), lines }
+  }
+
+  it('turns a Date into its ISO string and drops functions and undefined, as JSON does', () => {
+    const at = new Date('2026-11-22T10:00:00.000Z')
+    const { out, lines } = run({ at, f: () => 1, u: undefined, n: null, nested: { at, f() {} } })
+    expect(out).toEqual({
+      at: '2026-11-22T10:00:00.000Z',
+      n: null,
+      nested: { at: at.toISOString() },
+    })
+    expect(lines).toEqual([])
+  })
+
+  it('is a copy: later changes by the app do not reach it', () => {
+    const traits = { plan: 'pro', address: { city: 'Berlin' } }
+    const { out } = run(traits)
+    traits.address.city = 'Paris'
+    expect(out).toEqual({ plan: 'pro', address: { city: 'Berlin' } })
+  })
+
+  it('gives {} and a "dropped: not JSON" line for a cycle, a BigInt or a throwing getter', () => {
+    const cyclic: Record<string, unknown> = { plan: 'pro' }
+    cyclic.self = cyclic
+    const getter = {
+      get boom(): unknown {
+        throw new Error('getter')
+      },
+    }
+    for (const v of [cyclic, { big: 10n }, getter]) {
+      const { out, lines } = run(v)
+      expect(out).toEqual({})
+      expect(lines).toEqual(['dropped: not JSON'])
+    }
+  })
+
+  it('gives {} without a line for what is not a plain object', () => {
+    for (const v of [undefined, null, 'x', 5, [1, 2]])
+      expect(run(v)).toEqual({ out: {}, lines: [] })
   })
 })

@@ -60,6 +60,64 @@ describe('POST /v1/batch (direct mode)', () => {
     expect(events[0]).toMatchObject({ eventName: 'Signup', idempotencyKey: 'e1' })
   })
 
+  it("applies Loops' value rules to the raw traits and properties the browser sends", async () => {
+    // The browser sends what the app passed (a JSON copy); the relay's validator is where nested
+    // values flatten, reserved names and arrays drop, `name` fills firstName/lastName and the old
+    // array form of mailingLists becomes Loops' object form.
+    const lists = await emulator({
+      lists: [
+        { id: 'newsletter', name: 'News' },
+        { id: 'product', name: 'Product' },
+      ],
+    })
+    const { relay } = relayFor(lists)
+    const res = await request(
+      relay,
+      '/v1/batch',
+      batch({
+        batch: [
+          contact('r1', {
+            properties: {
+              name: 'Ada King Lovelace',
+              address: { city: 'Berlin' },
+              tags: ['a'],
+              id: 'db-1',
+              signedUpAt: '2026-11-22T10:00:00.000Z',
+            },
+            mailingLists: [
+              { id: 'newsletter', subscribed: true },
+              { listId: 'product', subscribed: 'false' },
+            ],
+          }),
+          event('r2', {
+            eventProperties: { plan: 'Pro', gone: null, nested: { a: 1 } },
+            contactProperties: { name: 'Ada Lovelace', firstName: 'Augusta' },
+          }),
+        ],
+      }),
+    )
+    expect(await res.json()).toEqual({ accepted: 2, rejected: [] })
+    const sent = (path: string) =>
+      lists.requests().then((all) => all.find((r) => r.path === `/api/v1/${path}`)?.body)
+    expect(await sent('contacts/update')).toEqual({
+      email: 'r1@example.com',
+      name: 'Ada King Lovelace',
+      firstName: 'Ada',
+      lastName: 'King Lovelace',
+      addressCity: 'Berlin',
+      signedUpAt: '2026-11-22T10:00:00.000Z',
+      mailingLists: { newsletter: true, product: false },
+    })
+    expect(await sent('events/send')).toEqual({
+      email: 'r2@example.com',
+      eventName: 'Signup',
+      eventProperties: { plan: 'Pro', nestedA: 1 },
+      name: 'Ada Lovelace',
+      firstName: 'Augusta',
+      lastName: 'Lovelace',
+    })
+  })
+
   it('answers a well-formed envelope whose entries are all rejected with 200 and no Loops call', async () => {
     const { relay } = relayFor(emu)
     const res = await request(relay, '/v1/batch', batch({ batch: [{ type: 'x' }] }))

@@ -68,15 +68,17 @@ afterEach(async () => {
 describe('toCdpCall', () => {
   it('takes identify traits from context.traits (RudderStack has no top-level traits there)', () => {
     const { message: m } = identify('u1', { email: 'a@b.co', plan: 'pro' })
+    // The event itself (core reads only the fields CdpCall names), with three fields set.
     expect(toCdpCall(m)).toEqual({
-      type: 'identify',
-      messageId: m.messageId,
+      ...m,
       timestamp: m.originalTimestamp,
       userId: 'u1',
-      anonymousId: 'anon-1',
       traits: { email: 'a@b.co', plan: 'pro' },
-      event: undefined,
-      properties: undefined,
+    })
+    expect(toCdpCall(m)).toMatchObject({
+      type: 'identify',
+      messageId: m.messageId,
+      anonymousId: 'anon-1',
       context: m.context,
     })
   })
@@ -212,6 +214,21 @@ describe('loopsIntegration', () => {
     ).not.toThrow()
     expect(() => loud.track?.(analytics, logger, { message: {} } as RSAEvent)).not.toThrow()
     expect(() => loud.identify?.(analytics, logger, {} as RSAEvent)).not.toThrow()
+  })
+
+  it('pending() counts the messages waiting for the relay (0 before init)', async () => {
+    const integration = loopsIntegration(
+      { relayUrl: sink.url, flushInterval: 60_000 },
+      { storage: memoryStorage() },
+    )
+    expect(integration.pending()).toBe(0)
+    integration.init?.({} as never, analytics, logger)
+    integration.identify?.(analytics, logger, identify('u1', { email: 'a@b.co' }))
+    integration.track?.(analytics, logger, track('Signup', 'u1', { email: 'a@b.co' }))
+    expect(integration.pending()).toBe(2)
+    await integration.flush()
+    expect(integration.pending()).toBe(0)
+    expect(sink.messages).toHaveLength(2)
   })
 
   it('reports invalid options through onError from hooks, and throws from init', () => {

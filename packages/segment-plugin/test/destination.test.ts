@@ -46,18 +46,18 @@ afterEach(async () => {
 })
 
 describe('toCdpCall', () => {
-  it('copies the analytics-next event field for field', () => {
+  it('passes the analytics-next event on as it is (core reads only the fields CdpCall names)', () => {
     const ctx = identify('u1', { email: 'a@b.co', plan: 'pro' })
     const call = toCdpCall(ctx)
-    expect(call).toEqual({
+    expect(call).toEqual({ ...ctx.event })
+    expect(call).not.toBe(ctx.event) // a copy: core never writes into the host's event
+    expect(call).toMatchObject({
       type: 'identify',
       messageId: ctx.event.messageId,
       timestamp: ctx.event.timestamp,
       userId: 'u1',
       anonymousId: 'anon-1',
       traits: { email: 'a@b.co', plan: 'pro' },
-      event: undefined,
-      properties: undefined,
       context: ctx.event.context,
     })
   })
@@ -207,6 +207,22 @@ describe('loopsDestination', () => {
     await expect(down.flush()).resolves.toBeUndefined()
     await down.unload?.(Context.system(), host())
     await loud.unload?.(Context.system(), host())
+  })
+
+  it('pending() counts the messages waiting for the relay (0 before the first call)', async () => {
+    const plugin = loopsDestination(
+      { relayUrl: sink.url, flushInterval: 60_000 },
+      { storage: memoryStorage() },
+    )
+    expect(plugin.pending()).toBe(0)
+    await plugin.load(Context.system(), host())
+    await plugin.identify?.(identify('u1', { email: 'a@b.co' }))
+    await plugin.track?.(track('Signup', {}, { userId: 'u1' }))
+    expect(plugin.pending()).toBe(2)
+    await plugin.flush()
+    expect(plugin.pending()).toBe(0)
+    expect(sink.messages).toHaveLength(2)
+    await plugin.unload?.(Context.system(), host())
   })
 
   it('reports invalid options through onError instead of throwing from a hook', async () => {
