@@ -72,35 +72,44 @@ describe('sanitizeProperties: flattening', () => {
   it('drops a flattened key that collides with an earlier one, and logs it', () => {
     const { out, messages } = run({ addressCity: 'Paris', address: { city: 'Berlin' } })
     expect(out).toEqual({ addressCity: 'Paris' })
-    expect(messages).toEqual(['dropped addressCity'])
+    expect(messages).toEqual(['dropped addressCity: duplicate after flattening'])
   })
 })
 
 describe('sanitizeProperties: every drop is logged', () => {
-  const cases: Array<[string, Record<string, unknown>, 'contact' | 'event']> = [
-    ['an array', { tags: ['a', 'b'] }, 'contact'],
-    ['a function', { fn: () => 1 }, 'contact'],
-    ['a symbol', { s: Symbol('x') }, 'contact'],
-    ['a bigint', { big: 10n }, 'contact'],
-    ['NaN', { n: Number.NaN }, 'contact'],
-    ['Infinity', { n: Number.POSITIVE_INFINITY }, 'event'],
-    ['an invalid Date', { d: new Date('nope') }, 'event'],
-    ['null in an event', { plan: null }, 'event'],
-    ['an empty key', { '': 'x' }, 'contact'],
-    ['a key longer than a Loops value', { ['k'.repeat(MAX_VALUE_LENGTH + 1)]: 'x' }, 'contact'],
+  const long = 'k'.repeat(MAX_VALUE_LENGTH + 1)
+  const cases: Array<[string, Record<string, unknown>, 'contact' | 'event', string]> = [
+    ['an array', { tags: ['a', 'b'] }, 'contact', 'dropped tags: array'],
+    ['a function', { fn: () => 1 }, 'contact', 'dropped fn: function'],
+    ['a symbol', { s: Symbol('x') }, 'contact', 'dropped s: symbol'],
+    ['a bigint', { big: 10n }, 'contact', 'dropped big: bigint'],
+    ['NaN', { n: Number.NaN }, 'contact', 'dropped n: not a finite number'],
+    ['Infinity', { n: Number.POSITIVE_INFINITY }, 'event', 'dropped n: not a finite number'],
+    ['an invalid Date', { d: new Date('nope') }, 'event', 'dropped d: not a finite number'],
+    ['null in an event', { plan: null }, 'event', 'dropped plan: null in an event'],
+    ['an empty key', { '': 'x' }, 'contact', 'dropped : unusable name'],
+    [
+      'a key longer than a Loops value',
+      { [long]: 'x' },
+      'contact',
+      `dropped ${long}: unusable name`,
+    ],
   ]
-  it.each(cases)('drops %s', (_name, input, kind) => {
-    const { out, lines } = run(input, kind)
-    expect(out).toEqual({})
-    expect(lines).toHaveLength(1)
-    expect(lines[0]?.[0]).toMatch(/^dropped /)
-  })
+  it.each(cases)(
+    'drops %s, and names the rule (never the value) in the line',
+    (_name, input, kind, line) => {
+      const { out, lines } = run(input, kind)
+      expect(out).toEqual({})
+      expect(lines).toHaveLength(1)
+      expect(lines[0]?.[0]).toBe(line)
+    },
+  )
 
   it.each(RESERVED_PROPERTY_NAMES)('drops the Loops reserved name %s from both kinds', (name) => {
     for (const kind of ['contact', 'event'] as const) {
       const { out, messages } = run({ [name]: 'x', ok: 1 }, kind)
       expect(out).toEqual({ ok: 1 })
-      expect(messages).toEqual([`dropped ${name}`])
+      expect(messages).toEqual([`dropped ${name}: reserved name`])
     }
   })
 
@@ -109,7 +118,7 @@ describe('sanitizeProperties: every drop is logged', () => {
     (key) => {
       const contact = run({ [key]: 'x' }, 'contact')
       expect(contact.out).toEqual({})
-      expect(contact.messages).toEqual([`dropped ${key}`])
+      expect(contact.messages).toEqual([`dropped ${key}: owned by the message`])
       // Event properties are nested in Loops' body and cannot clash with the message's own fields.
       expect(run({ [key]: 'x' }, 'event').out).toEqual({ [key]: 'x' })
     },
@@ -146,7 +155,10 @@ describe('sanitizeProperties: hostile input', () => {
     const { out, messages } = run(input)
     expect(out).toEqual({ ok: true })
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype)
-    expect(messages).toEqual(['dropped __proto__', 'dropped __proto__'])
+    expect(messages).toEqual([
+      'dropped __proto__: unusable name',
+      'dropped __proto__: unusable name',
+    ])
   })
 
   it('leaves Object.prototype alone for __proto__/constructor/prototype objects', () => {
@@ -177,7 +189,7 @@ describe('sanitizeProperties: hostile input', () => {
     for (let i = 0; i < 10_000; i++) deep = { n: deep }
     const { out, messages } = run({ arr: new Array(1_000_000).fill(1), deep, ok: 'yes' })
     expect(out).toEqual({ ok: 'yes' })
-    expect(messages).toEqual(['dropped arr', 'dropped deepNN: too deep'])
+    expect(messages).toEqual(['dropped arr: array', 'dropped deepNN: too deep'])
   })
 
   it('keeps what it read before a throwing getter and does not throw', () => {
