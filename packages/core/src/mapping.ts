@@ -41,8 +41,10 @@ export function mapIdentify(call: CdpCall, id: Identity, traits: Json): Mapped<C
   // Properties travel as JSON; the relay's validator turns them into Loops values.
   const m: ContactMessage = base('contact', call, id.u, id.e)
   const key = Object.keys(traits).filter(isListsKey).pop()
+  // Only an object or the old array form: the relay rejects the whole message for anything else.
+  const lists = key && traits[key]
   if (some(id.t)) m.properties = id.t as LoopsProperties
-  if (key) m.mailingLists = traits[key] as ContactMessage['mailingLists']
+  if (lists && typeof lists === 'object') m.mailingLists = lists as ContactMessage['mailingLists']
   if (typeof traits.subscribed === 'boolean') m.subscribed = traits.subscribed
   return m
 }

@@ -201,6 +201,22 @@ describe('createLoopsCdp → relay', () => {
     expect(errors).toEqual([])
   })
 
+  it('drops a mailingLists value that is neither an object nor a list; the contact still goes through', async () => {
+    const c = cdp()
+    for (const [i, mailingLists] of [null, 'newsletter', true, 5].entries()) {
+      c.handle(identify('u1', { email: 'a@b.co', plan: `p${i}`, mailingLists }))
+    }
+    await c.flush()
+    expect(errors).toEqual([])
+    expect(passed.map((m) => m.type === 'contact' && m.properties?.plan)).toEqual([
+      'p0',
+      'p1',
+      'p2',
+      'p3',
+    ])
+    expect(sent().some((m) => 'mailingLists' in m)).toBe(false)
+  })
+
   it('pending() counts the messages waiting for the relay', async () => {
     const c = cdp()
     expect(c.pending()).toBe(0)

@@ -599,6 +599,12 @@ describe('what the browser sends: a JSON copy of what the app passed', () => {
     expect(out[2]).not.toHaveProperty('mailingLists')
     expect(out[2]).toMatchObject({ contactProperties: { plan: 'team' } })
     expect(store.load().t).toEqual({ plan: 'team' })
+    // Anything but an object or a list is not sent: the relay would reject the whole contact.
+    for (const junk of [null, 'newsletter', true, 5]) {
+      const { out: o } = run(identify('u1', { email: 'a@b.co', mailingLists: junk }))
+      expect(o[0]).not.toHaveProperty('mailingLists')
+      expect(atRelay(o[0] as WireMessage)).toMatchObject({ ok: true })
+    }
     // At the relay, the array form becomes Loops' object form.
     expect(atRelay(out[0] as WireMessage)).toMatchObject({
       ok: true,
