@@ -4,7 +4,7 @@ import type { RSAEvent, RSALogger, RSAnalytics } from '@rudderstack/analytics-js
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loopsIntegration, version } from '../src/index'
 import { toCdpCall } from '../src/to-cdp-call'
-import { deadUrl, memoryStorage, type RelaySink, startRelaySink } from './relay-sink'
+import { deadUrl, memoryStorage, type RelaySink, startRelaySink } from '../../core/test/relay-sink'
 
 type RudderEvent = RSAEvent['message']
 let seq = 0

@@ -5,7 +5,7 @@ import { type Analytics, Context, type SegmentEvent } from '@segment/analytics-n
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loopsDestination, version } from '../src/index'
 import { toCdpCall } from '../src/to-cdp-call'
-import { deadUrl, memoryStorage, type RelaySink, startRelaySink } from './relay-sink'
+import { deadUrl, memoryStorage, type RelaySink, startRelaySink } from '../../core/test/relay-sink'
 
 let seq = 0
 /** An event shaped like the ones analytics-next's event factory builds. */

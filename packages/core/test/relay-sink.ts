@@ -1,6 +1,7 @@
+// Shared by the plugin tests (segment-plugin, rudder-plugin): one stand-in, next to core's own.
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { BatchEnvelope, KeyValueStorage, WireMessage } from '@loops-cdp/core'
+import type { BatchEnvelope, KeyValueStorage, WireMessage } from '../src/index'
 
 /**
  * A real HTTP server on loopback that answers `POST /v1/batch` like the relay (200, everything
