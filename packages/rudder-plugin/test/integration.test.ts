@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import type { ContactMessage, EventMessage, LoopsCdpError } from '@loops-cdp/core'
 import type { RSAEvent, RSALogger, RSAnalytics } from '@rudderstack/analytics-js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { deadUrl, memoryStorage, type RelaySink, startRelaySink } from '../../core/test/relay-sink'
 import { loopsIntegration, version } from '../src/index'
 import { toCdpCall } from '../src/to-cdp-call'
-import { deadUrl, memoryStorage, type RelaySink, startRelaySink } from '../../core/test/relay-sink'
 
 type RudderEvent = RSAEvent['message']
 let seq = 0

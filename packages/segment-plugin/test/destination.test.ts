@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs'
 import type { ContactMessage, EventMessage, LoopsCdpError } from '@loops-cdp/core'
 import { type Analytics, Context, type SegmentEvent } from '@segment/analytics-next'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { deadUrl, memoryStorage, type RelaySink, startRelaySink } from '../../core/test/relay-sink'
 import { loopsDestination, version } from '../src/index'
 import { toCdpCall } from '../src/to-cdp-call'
-import { deadUrl, memoryStorage, type RelaySink, startRelaySink } from '../../core/test/relay-sink'
 
 let seq = 0
 /** An event shaped like the ones analytics-next's event factory builds. */
