@@ -7,25 +7,9 @@ import type { WireMessage } from '@loops-cdp/core/protocol'
 import { afterEach } from 'vitest'
 // The emulator's sources (not its dist), so the tests never need a build of it.
 import { type EmulatorOptions, startEmulator } from '../../loops-emulator/src/index.js'
+import { type EmuRequestRecord, emulatorClient } from './emulator-client'
 
-export interface EmuRequestRecord {
-  method: string
-  path: string
-  status: number
-  headers: Record<string, string>
-  body: unknown
-  fault: boolean
-}
-
-export interface EmuEventRecord {
-  eventName: string
-  email: string | null
-  userId: string | null
-  eventProperties: Record<string, unknown>
-  idempotencyKey: string | null
-}
-
-export type EmuContact = Record<string, unknown> & { email: string | null; userId: string | null }
+export type { EmuContact, EmuEventRecord, EmuRequestRecord } from './emulator-client'
 
 const cleanups: Array<() => Promise<void> | void> = []
 
@@ -42,33 +26,7 @@ afterEach(async () => {
 export async function emulator(options: EmulatorOptions = {}) {
   const emu = await startEmulator({ rateLimit: 0, autoProperties: true, ...options })
   onCleanup(() => emu.close())
-  const get = async <T>(name: string): Promise<T> => {
-    const res = await fetch(`${emu.url}/_emulator/${name}`)
-    return (await res.json()) as T
-  }
-  return {
-    url: emu.url,
-    apiUrl: `${emu.url}/api`,
-    contacts: () => get<EmuContact[]>('contacts'),
-    events: () => get<EmuEventRecord[]>('events'),
-    requests: () => get<EmuRequestRecord[]>('requests'),
-    /** Fault rules not used up yet, with how many uses each has left. */
-    faults: () => get<Array<{ remaining: number }>>('faults'),
-    async fault(rule: {
-      status?: number
-      times: number
-      path?: string
-      delayMs?: number
-      body?: string
-    }) {
-      const res = await fetch(`${emu.url}/_emulator/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(rule),
-      })
-      if (res.status !== 200) throw new Error(`fault rule refused: ${await res.text()}`)
-    },
-  }
+  return emulatorClient(emu)
 }
 
 export type TestEmulator = Awaited<ReturnType<typeof emulator>>

@@ -10,6 +10,7 @@ import { type EmulatorOptions, startEmulator } from '../../loops-emulator/src/in
 import type { LogLine } from '../src/log'
 import { createRelay, type Relay, type RelayOptions } from '../src/relay'
 import { serveRelay } from '../src/serve'
+import { emulatorClient } from './emulator-client'
 
 const cleanups: Array<() => Promise<void> | void> = []
 export const onCleanup = (fn: () => Promise<void> | void) => cleanups.push(fn)
@@ -17,37 +18,12 @@ afterAll(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.()
 })
 
-export interface EmuRequest {
-  method: string
-  path: string
-  status: number
-  headers: Record<string, string>
-  body: Record<string, unknown> | null
-}
+export type { EmuRequestRecord as EmuRequest } from './emulator-client'
 
 export async function emulator(options: EmulatorOptions = {}) {
   const emu = await startEmulator({ rateLimit: 0, autoProperties: true, ...options })
   onCleanup(() => emu.close())
-  const get = async <T>(name: string): Promise<T> =>
-    (await (await fetch(`${emu.url}/_emulator/${name}`)).json()) as T
-  return {
-    url: emu.url,
-    apiUrl: `${emu.url}/api`,
-    contacts: () => get<Array<Record<string, unknown>>>('contacts'),
-    events: () => get<Array<Record<string, unknown>>>('events'),
-    requests: () => get<EmuRequest[]>('requests'),
-    async reset() {
-      await fetch(`${emu.url}/_emulator/reset`, { method: 'POST' })
-    },
-    async fault(rule: { status?: number; times: number; path?: string; body?: string }) {
-      const res = await fetch(`${emu.url}/_emulator/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(rule),
-      })
-      if (res.status !== 200) throw new Error(`fault rule refused: ${await res.text()}`)
-    },
-  }
+  return emulatorClient(emu)
 }
 
 export type TestEmulator = Awaited<ReturnType<typeof emulator>>
