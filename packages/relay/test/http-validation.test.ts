@@ -331,4 +331,26 @@ describe('routes', () => {
     expect(all).not.toContain('secret-plan-value')
     expect(all).not.toContain('test_key_for_relay')
   })
+
+  it('with debug on, logs each dropped value by key and rule, never the value; silent without', async () => {
+    const body = batch({
+      batch: [
+        contact('dbg1', {
+          properties: { tags: ['secret-tag'], id: 'secret-id', address: { city: 'Berlin' } },
+        }),
+      ],
+    })
+    const quiet = relayFor(emu)
+    expect((await request(quiet.relay, '/v1/batch', body)).status).toBe(200)
+    expect(quiet.logs.filter((l) => l.level === 'debug')).toEqual([])
+
+    const { relay, logs } = relayFor(emu, { debug: true })
+    expect((await request(relay, '/v1/batch', body)).status).toBe(200)
+    const lines = logs.filter((l) => l.level === 'debug').map((l) => l.msg)
+    expect(lines).toEqual(['dropped tags: array', 'dropped id: reserved name'])
+    expect(JSON.stringify(logs)).not.toContain('secret-')
+    const saved = (await emu.contacts()).find((c) => c.email === 'dbg1@example.com')
+    expect(saved).toMatchObject({ addressCity: 'Berlin' })
+    expect(saved).not.toHaveProperty('tags')
+  })
 })
