@@ -1,8 +1,13 @@
 // 1. Size: the CDN builds as shipped, the npm entries as a bundler would tree-shake them, and the
 // host SDKs measured the same way (esbuild bundle + minify, node:zlib gzip -9 / brotli q11).
+// Where the bytes go: the shipped pipeline (tsup's esbuild → terser) reproduced in memory and
+// checked against the shipped file, esbuild's minifier on the same bundle for bytes per module,
+// and removal probes (a feature's code replaced in memory, never on disk).
 // Also runs size-limit (root config) and quotes it. Budget: each CDN build <= 3,072 bytes gzip.
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { build } from 'esbuild'
 import { sizes } from './lib/compress.mjs'
@@ -54,62 +59,235 @@ export async function bundle(
   return { entry: entrySizes, total, chunks: outputs.length, metafile: result.metafile, entryOut }
 }
 
-/** Bytes of minified output per input module, largest first (from an esbuild metafile). */
-function breakdown(metafile, outputFile) {
-  const inputs = metafile.outputs[outputFile].inputs
-  const total = Object.values(inputs).reduce((s, i) => s + i.bytesInOutput, 0)
-  return Object.entries(inputs)
-    .map(([file, i]) => ({
-      file: file.replace(/^.*?packages\//, 'packages/'),
-      bytes: i.bytesInOutput,
-    }))
-    .filter((x) => x.bytes > 0)
-    .sort((a, b) => b.bytes - a.bytes)
-    .map((x) => ({ ...x, share: x.bytes / total }))
-}
+// The shipped CDN build is tsup (its esbuild) bundling `src/cdn.ts` as an IIFE — core resolved to
+// its sources through the plugin's tsconfig `paths` — then terser with the options of the
+// plugin's tsup.config.ts. The profile and the probes below rebuild exactly that in memory.
+const rootRequire = createRequire(join(root, 'package.json'))
+const tsupEsbuild = () => createRequire(rootRequire.resolve('tsup'))('esbuild')
+const terser = () => rootRequire('terser')
 
-function findSourceEntry(pkg) {
-  for (const f of ['src/cdn.ts', 'src/cdn.global.ts', 'src/browser.ts', 'src/index.ts']) {
-    const p = join(root, 'packages', pkg, f)
-    if (existsSync(p)) return p
-  }
-  return null
+/** The CDN entry of a plugin's tsup.config.ts (the one minified by terser), evaluated in memory. */
+async function cdnConfig(pkg) {
+  const dir = join(root, 'packages', pkg)
+  const out = await tsupEsbuild().build({
+    entryPoints: [join(dir, 'tsup.config.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    write: false,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'tsup-stub',
+        setup(b) {
+          b.onResolve({ filter: /^tsup$/ }, () => ({ path: 'tsup', namespace: 'stub' }))
+          b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+            contents: 'export const defineConfig = (c) => c',
+          }))
+        },
+      },
+    ],
+  })
+  const url = `data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`
+  const config = (await import(url)).default
+  const entries = Array.isArray(config) ? config : [config]
+  const cdn = entries.find((c) => c.entry && 'cdn' in c.entry)
+  if (!cdn) throw new Error(`${pkg}/tsup.config.ts: no \`cdn\` entry`)
+  return { ...cdn, dir, entry: join(dir, cdn.entry.cdn) }
 }
 
 /**
- * Rebuild of a plugin's CDN entry from sources (core aliased to src) to see where the bytes go:
- * as an es2017 IIFE like the shipped build (esbuild's `<runtime>` = down-levelling helpers), and
- * at es2020 for the cost of the es2017 target.
+ * The shipped pipeline, in memory: esbuild bundle (tsup's options for this entry) → terser with
+ * tsup's defaults for the format plus the config's terserOptions. `edits` replace text of source
+ * modules before esbuild reads them (removal probes); sources on disk are never touched.
  */
-async function sourceBreakdown(pkg) {
-  const entry = findSourceEntry(pkg)
-  if (!entry) return null
-  const src = `export * from ${JSON.stringify(entry)}\n`
-  const options = {
-    external: ['@segment/analytics-next', '@rudderstack/analytics-js'],
-    alias: {
-      '@loops-cdp/core/protocol': join(root, 'packages/core/src/protocol.ts'),
-      '@loops-cdp/core': join(root, 'packages/core/src/index.ts'),
-    },
-  }
-  const b = await bundle(`${pkg}-src`, src, { ...options, target: 'es2017', format: 'iife' })
-  const modern = await bundle(`${pkg}-src-es2020`, src, { ...options, format: 'iife' })
-  return {
-    entry: relative(root, entry),
-    sizes: b.entry,
-    es2020: modern.entry,
-    modules: withRuntime(breakdown(b.metafile, b.entryOut[0]), b.entry.raw),
-  }
+async function buildCdn(cfg, { edits = [], minify = false, metafile = false } = {}) {
+  const missing = []
+  const plugins = edits.length
+    ? [
+        {
+          name: 'probe-edits',
+          setup(b) {
+            b.onLoad({ filter: /\.ts$/ }, (args) => {
+              const mine = edits.filter((e) => args.path === join(root, e.file))
+              if (!mine.length) return undefined
+              let text = readFileSync(args.path, 'utf8')
+              for (const e of mine) {
+                const next = text.replace(e.from, e.to)
+                if (next === text) missing.push(`${e.file}: ${e.from}`)
+                text = next
+              }
+              return { contents: text, loader: 'ts' }
+            })
+          },
+        },
+      ]
+    : []
+  const result = await tsupEsbuild().build({
+    entryPoints: [cfg.entry],
+    absWorkingDir: cfg.dir,
+    bundle: true,
+    format: formatOf(cfg),
+    target: cfg.target,
+    platform: cfg.platform,
+    mainFields: ['browser', 'module', 'main'],
+    define: { TSUP_FORMAT: JSON.stringify(formatOf(cfg)) },
+    minify,
+    metafile,
+    write: false,
+    logLevel: 'silent',
+    plugins,
+  })
+  if (missing.length) return { missing }
+  const bundled = result.outputFiles[0].text
+  return { bundled, metafile: result.metafile }
 }
 
-/** Adds the bytes no input module accounts for (runtime helpers, IIFE wrapper); shares of all. */
-function withRuntime(modules, totalRaw) {
-  const listed = modules.reduce((s, m) => s + m.bytes, 0)
-  const rows = [
-    ...modules,
-    { file: '(esbuild runtime helpers, IIFE wrapper)', bytes: totalRaw - listed },
-  ]
+const formatOf = (cfg) => (Array.isArray(cfg.format) ? cfg.format[0] : cfg.format)
+
+/** tsup's defaults for the format (src/plugins/terser.ts), then the config's terserOptions. */
+function terserOptionsFor(cfg) {
+  const format = formatOf(cfg)
+  const defaults =
+    format === 'esm'
+      ? { module: true }
+      : format === 'iife' && cfg.globalName
+        ? {}
+        : { toplevel: true }
+  // terser writes into the options object it is given: a fresh copy per call.
+  return { ...defaults, ...structuredClone(cfg.terserOptions ?? {}) }
+}
+
+async function terserMinify(cfg, code) {
+  return (await terser().minify({ 'cdn.global.js': code }, terserOptionsFor(cfg))).code
+}
+
+// Removal probes: what leaving a feature out of the browser build would save. Each edit replaces
+// source text in memory (a probe whose text is no longer found reports "stale"). The variants are
+// only built and measured, never run: they say what a feature costs, not that it can go.
+const Q = 'packages/core/src/queue.ts'
+const I = 'packages/core/src/index.ts'
+const PROBES = [
+  {
+    name: "tab hand-over (heartbeat index, claim marker, adoption of a closed tab's queue)",
+    edits: [
+      { file: Q, from: /\n\s*const staleAfter = [^\n]*/, to: '' },
+      {
+        file: Q,
+        from: /\n\s*\/\/ Tabs \(see the top of this file\)\.[\s\S]*?const beating = setInterval\([^\n]*/,
+        to: '\n  const mark = (_t: number) => {}\n  const beating = undefined',
+      },
+    ],
+  },
+  {
+    name: '413 split (halve a batch the relay found too large)',
+    edits: [{ file: Q, from: /\n\s*if \(st === 413 && b\[1\]\) \{[\s\S]*?\n\s*\}(?=\n)/, to: '' }],
+  },
+  {
+    name: 'pagehide send (keepalive chunks under 64 KB, sendBeacon fallback)',
+    edits: [
+      {
+        file: Q,
+        from: /\n\s*const hide = \(\) => \{[\s\S]*?\n\s*out\(\)\n\s*\}(?=\n)/,
+        to: '\n  const hide = () => commit()',
+      },
+      { file: Q, from: /\n\s*\/\/ No fetch, no keepalive[\s\S]*?return true(?=\n)/, to: '' },
+    ],
+  },
+  {
+    name: 'Retry-After (exponential backoff only)',
+    edits: [
+      {
+        file: Q,
+        from: /const ra = res\?\.headers\.get\('retry-after'\)[\s\S]*?if \(!\(d >= 0\)\)\s*d =/,
+        to: 'let d =',
+      },
+    ],
+  },
+  {
+    name: 'identify dedupe (pending / last acknowledged contact payload)',
+    edits: [
+      {
+        file: I,
+        from: /\n\s*\/\/ An identify is compared[\s\S]*?return log\('identify not sent: contact unchanged', m\)(?=\n)/,
+        to: '',
+      },
+      {
+        file: I,
+        from: /\n\s*for \(const m of messages\) if \(m\.type === 'contact'\)[^\n]*/,
+        to: '',
+      },
+      { file: I, from: /\n\s*storage\.removeItem\(ackKey\)/, to: '' },
+    ],
+  },
+  {
+    name: 'storage memory fallback (plain localStorage)',
+    edits: [
+      {
+        file: 'packages/core/src/storage.ts',
+        from: /export function createStorage\([\s\S]*$/,
+        to: 'export function createStorage(preferred?: KeyValueStorage): KeyValueStorage {\n  return preferred || (globalThis as { localStorage: KeyValueStorage }).localStorage\n}\n',
+      },
+    ],
+  },
+]
+
+/** Bytes of minified output per input module, largest first, plus what no module accounts for. */
+function breakdown(metafile, dir, totalRaw) {
+  const out = Object.values(metafile.outputs).find((o) => o.entryPoint)
+  const rows = Object.entries(out.inputs)
+    .map(([file, i]) => ({ file: relative(root, join(dir, file)), bytes: i.bytesInOutput }))
+    .filter((x) => x.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes)
+  const listed = rows.reduce((s, m) => s + m.bytes, 0)
+  rows.push({ file: '(IIFE wrapper, separators)', bytes: totalRaw - listed })
   return rows.map((m) => ({ ...m, share: m.bytes / totalRaw }))
+}
+
+/**
+ * Where the bytes go, for one plugin's CDN build: the shipped pipeline reproduced (checked
+ * against the shipped file), esbuild's minifier on the same bundle with a metafile (bytes per
+ * module), and the removal probes through the shipped pipeline.
+ */
+async function sourceProfile(pkg, shipped) {
+  const cfg = await cdnConfig(pkg)
+  const plain = await buildCdn(cfg)
+  const viaTerser = await terserMinify(cfg, plain.bundled)
+  const esb = await buildCdn(cfg, { minify: true, metafile: true })
+  const esbCode = esb.bundled
+  const terserSizes = sizes(viaTerser)
+  const probes = []
+  for (const probe of PROBES) {
+    try {
+      const v = await buildCdn(cfg, { edits: probe.edits })
+      if (v.missing) {
+        probes.push({ name: probe.name, stale: v.missing })
+        continue
+      }
+      const s = sizes(await terserMinify(cfg, v.bundled))
+      probes.push({ name: probe.name, gzip: s.gzip, saved: terserSizes.gzip - s.gzip })
+    } catch (error) {
+      probes.push({ name: probe.name, failed: String(error?.message ?? error).split('\n')[0] })
+    }
+  }
+  const ok = probes.filter((p) => p.saved !== undefined)
+  let all
+  if (ok.length === PROBES.length) {
+    const v = await buildCdn(cfg, { edits: PROBES.flatMap((p) => p.edits) })
+    if (!v.missing) all = sizes(await terserMinify(cfg, v.bundled)).gzip
+  }
+  return {
+    entry: relative(root, cfg.entry),
+    target: cfg.target,
+    terserOptions: terserOptionsFor(cfg),
+    bundled: sizes(plain.bundled),
+    terser: terserSizes,
+    esbuild: sizes(esbCode),
+    reproduced: viaTerser.trimEnd() === shipped.toString('utf8').trimEnd(),
+    modules: breakdown(esb.metafile, cfg.dir, Buffer.byteLength(esbCode)),
+    probes,
+    allProbes: all === undefined ? undefined : { gzip: all, saved: terserSizes.gzip - all },
+  }
 }
 
 function runSizeLimit() {
@@ -139,8 +317,22 @@ export async function runSize() {
     segment: sizes(readFileSync(paths.segmentCdn)),
     rudder: sizes(readFileSync(paths.rudderCdn)),
   }
-  add('plugin CDN', 'segment-plugin dist/cdn.global.js', cdn.segment, 'as shipped')
-  add('plugin CDN', 'rudder-plugin dist/cdn.global.js', cdn.rudder, 'as shipped')
+  const sha = (file) =>
+    `sha256 ${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12)}`
+  add(
+    'plugin CDN',
+    'segment-plugin dist/cdn.global.js',
+    cdn.segment,
+    'as shipped',
+    sha(paths.segmentCdn),
+  )
+  add(
+    'plugin CDN',
+    'rudder-plugin dist/cdn.global.js',
+    cdn.rudder,
+    'as shipped',
+    sha(paths.rudderCdn),
+  )
 
   const npmSeg = await bundle(
     'npm-segment-plugin',
@@ -227,8 +419,8 @@ export async function runSize() {
     rudder: cdn.rudder.gzip <= BUDGET_GZIP,
   }
   const profiles = {
-    segment: await sourceBreakdown('segment-plugin'),
-    rudder: await sourceBreakdown('rudder-plugin'),
+    segment: await sourceProfile('segment-plugin', readFileSync(paths.segmentCdn)),
+    rudder: await sourceProfile('rudder-plugin', readFileSync(paths.rudderCdn)),
   }
   const sizeLimit = runSizeLimit()
   saveRaw('size', { rows, ratios, budget, profiles, sizeLimit })
@@ -265,17 +457,48 @@ export async function runSize() {
     '',
     ...['segment', 'rudder'].flatMap((k) => {
       const p = profiles[k]
-      if (!p) return []
+      const gz = cdn[k].gzip
       return [
-        `Where the bytes go — ${k}-plugin, rebuilt from \`${p.entry}\` with core from source as an es2017 IIFE like the shipped file (esbuild metafile, minified bytes per module before compression; ${fmt.int(p.sizes.raw)} B min, ${fmt.int(p.sizes.gzip)} B gzip; the same at es2020: ${fmt.int(p.es2020.raw)} B min, ${fmt.int(p.es2020.gzip)} B gzip):`,
+        `Where the bytes go — ${k}-plugin: \`${p.entry}\` bundled as the shipped build is (tsup's esbuild, ${p.target} IIFE, core from source through the plugin's tsconfig \`paths\`; ${fmt.int(p.bundled.raw)} B unminified). That one bundle through two minifiers:`,
+        '',
+        `- terser as tsup runs it with tsup.config.ts (\`${JSON.stringify(p.terserOptions)}\`): ${fmt.int(p.terser.raw)} B min, **${fmt.int(p.terser.gzip)} B gzip**, ${fmt.int(p.terser.brotli)} B brotli — ${p.reproduced ? 'byte-identical to the shipped file' : `NOT identical to the measured file (${fmt.int(gz)} B gzip): the sources changed after it was built`}`,
+        `- esbuild --minify: ${fmt.int(p.esbuild.raw)} B min, ${fmt.int(p.esbuild.gzip)} B gzip, ${fmt.int(p.esbuild.brotli)} B brotli (terser saves ${fmt.int(p.esbuild.gzip - p.terser.gzip)} B gzip, ${fmt.pct((p.esbuild.gzip - p.terser.gzip) / p.esbuild.gzip)})`,
+        '',
+        'Minified bytes per module (esbuild metafile of the esbuild-minified build, before compression; terser output has no per-module map):',
         '',
         table(
           ['module', 'min bytes', 'share'],
-          p.modules.slice(0, 15).map((m) => [`\`${m.file}\``, fmt.int(m.bytes), fmt.pct(m.share)]),
+          p.modules.map((m) => [`\`${m.file}\``, fmt.int(m.bytes), fmt.pct(m.share)]),
         ),
         '',
       ]
     }),
+    'Removal probes: gzip bytes the CDN build would lose without a feature. Each variant is the shipped pipeline (esbuild bundle → terser as configured) with the named code replaced in memory by a no-op (sources untouched); variants are built and measured, not run.',
+    '',
+    table(
+      ['feature left out', 'segment-plugin saves', 'rudder-plugin saves'],
+      [
+        ...PROBES.map((probe, i) => [
+          probe.name,
+          ...['segment', 'rudder'].map((k) => {
+            const r = profiles[k].probes[i]
+            if (r.stale) return 'stale (source text not found)'
+            if (r.failed) return `build failed: ${r.failed}`
+            return `${fmt.int(r.saved)} B (${fmt.pct(r.saved / profiles[k].terser.gzip)})`
+          }),
+        ]),
+        [
+          '**all of the above together**',
+          ...['segment', 'rudder'].map((k) => {
+            const a = profiles[k].allProbes
+            return a ? `**${fmt.int(a.saved)} B** → ${fmt.int(a.gzip)} B` : '–'
+          }),
+        ],
+      ],
+    ),
+    '',
+    `Over the budget (${fmt.int(BUDGET_GZIP)} B): segment-plugin by ${fmt.int(cdn.segment.gzip - BUDGET_GZIP)} B, rudder-plugin by ${fmt.int(cdn.rudder.gzip - BUDGET_GZIP)} B.`,
+    '',
     `size-limit (\`pnpm size\`, config \`${sizeLimit.config ?? 'none'}\`${sizeLimit.status === undefined ? '' : `, exit ${sizeLimit.status}`}):`,
     '',
     '```',
