@@ -81,7 +81,7 @@ for (const variant of VARIANTS) {
       const form = { userId: 'user-7', email, firstName: 'Sam', plan: 'starter' }
       await identify(page, form)
       await expect.poll(() => loops.contact(email)).toMatchObject({ firstName: 'Sam' })
-      // "Last delivered" is recorded on the relay's acknowledgement.
+      // The dedupe record is written when the contact update is queued (kept unless refused).
       await expect.poll(() => deliveredIds(page, 'contact')).toHaveLength(1)
 
       // Apps identify on every page load: same traits after a reload.

@@ -29,10 +29,12 @@ export class RelayRejectedError extends LoopsCdpError {
   }
 }
 
-/** The queue hit `maxQueueSize`; the oldest `dropped` messages were discarded. */
+/** The queue hit `maxQueueSize`; the oldest messages (`messageIds`) were discarded. */
 export class QueueOverflowError extends LoopsCdpError {
-  constructor(readonly dropped: number) {
-    super(`Queue full: dropped ${dropped} oldest`, 'QueueOverflowError')
+  readonly dropped: number
+  constructor(readonly messageIds: string[]) {
+    super(`Queue full: dropped ${messageIds.length} oldest`, 'QueueOverflowError')
+    this.dropped = messageIds.length
   }
 }
 

@@ -72,7 +72,16 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
   }
   const storage = createStorage(env.storage)
   const p = o.storagePrefix || 'loops-cdp'
-  const ackKey = `${p}:ack`
+  // [messageId, contactKey] of the last contact payload queued (the queue delivers at least once,
+  // across reloads and tabs); forgotten when that message is refused or dropped.
+  const sentKey = `${p}:contact`
+  const sent = (): string[] => {
+    try {
+      return JSON.parse(storage.getItem(sentKey) as string) || []
+    } catch {
+      return []
+    }
+  }
   const store = createTraitStore(storage, `${p}:id`, log)
   const queue = createDeliveryQueue({
     ...o,
@@ -83,10 +92,13 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
     fetch: env.fetch || ((i, x) => fetch(i, x)),
     now: env.now,
     log,
-    onError: report,
+    onError(e) {
+      // Not delivered (rejected, refused, dropped): the same identify must be able to go out again.
+      const x = e as { messageId?: string; messageIds?: string[] }
+      if ((x.messageIds || [x.messageId]).includes(sent()[0])) storage.removeItem(sentKey)
+      report(e)
+    },
     onAcknowledged(messages, response) {
-      // The last contact payload the relay took: identify dedupe survives reloads.
-      for (const m of messages) if (m.type === 'contact') storage.setItem(ackKey, contactKey(m))
       try {
         o.onDeliver?.({ messages, response })
       } catch (e) {
@@ -102,17 +114,13 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
         if (typeof m === 'string') return log(m)
         const h = o.userHash?.({ userId: m.userId, email: m.email })
         if (h) m.userHash = h
-        // An identify is compared with the newest contact payload on its way (pending), else the
-        // last acknowledged one: after A (acked), B (pending), a new A must still go out.
-        const last = queue
-          .pending()
-          .filter((x) => x.type === 'contact')
-          .pop()
-        if (
-          m.type === 'contact' &&
-          (last ? contactKey(last) : storage.getItem(ackKey)) === contactKey(m)
-        )
-          return log('identify not sent: contact unchanged', m)
+        // An identify is compared with the last contact payload queued by any page load or tab:
+        // after A, B, a new A must still go out; A twice (reload, another tab) goes out once.
+        if (m.type === 'contact') {
+          const k = contactKey(m)
+          if (sent()[1] === k) return log('identify not sent: contact unchanged', m)
+          storage.setItem(sentKey, JSON.stringify([m.messageId, k]))
+        }
         queue.enqueue(m)
       } catch (e) {
         report(e)
@@ -120,7 +128,7 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
     },
     reset() {
       store.clear()
-      storage.removeItem(ackKey)
+      storage.removeItem(sentKey)
     },
     flush: () => queue.flush().catch(report),
     pending: () => queue.pending().length,

@@ -97,7 +97,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
   const load = (id = me) => get<WireMessage[]>(`${key}:${id}`) || []
   const save = (q: WireMessage[]) => {
     const n = q.length - max
-    if (n > 0) report(new QueueOverflowError(q.splice(0, n).length))
+    if (n > 0) report(new QueueOverflowError(q.splice(0, n).map((m) => m.messageId)))
     set(`${key}:${me}`, q[0] && q)
     return q
   }

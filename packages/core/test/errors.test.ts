@@ -16,7 +16,7 @@ describe('named errors', () => {
       new LoopsCdpError('boom'),
       new RelayHttpError(503, ['a', 'b']),
       new RelayRejectedError('m1', 'eventName must not contain ":"'),
-      new QueueOverflowError(2),
+      new QueueOverflowError(['m1', 'm2']),
       new InvalidOptionsError('relayUrl'),
     ]
     expect(all.map((e) => [e.name, e.message])).toEqual([
@@ -32,7 +32,7 @@ describe('named errors', () => {
     }
     expect(all[1]).toMatchObject({ status: 503, messageIds: ['a', 'b'] })
     expect(all[2]).toMatchObject({ messageId: 'm1', reason: 'eventName must not contain ":"' })
-    expect(all[3]).toMatchObject({ dropped: 2 })
+    expect(all[3]).toMatchObject({ dropped: 2, messageIds: ['m1', 'm2'] })
     expect(all[4]).toMatchObject({ option: 'relayUrl' })
   })
 })

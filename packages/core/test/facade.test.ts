@@ -331,6 +331,33 @@ describe('createLoopsCdp → relay', () => {
     expect(sent()).toHaveLength(2)
   })
 
+  it('does not resend an identify still queued by an earlier page load (answer lost); that one is delivered once', async () => {
+    const a = cdp({ relayUrl: 'http://127.0.0.1:9' }) // nothing listens: the request fails
+    a.handle(identify('u1', { email: 'a@b.co', plan: 'pro' }))
+    await a.flush()
+    expect(passed).toHaveLength(0)
+    a.close() // the page goes away with the contact update still queued
+
+    const b = cdp() // the next page load identifies with the same traits
+    b.handle(identify('u1', { email: 'a@b.co', plan: 'pro' }))
+    expect(lines).toContain('identify not sent: contact unchanged')
+    // b adopts the queue a left behind and delivers that contact update: once, in all.
+    for (let i = 0; i < 200 && passed.length === 0; i++) await new Promise((r) => setTimeout(r, 25))
+    await b.flush()
+    expect(passed.map((m) => m.type)).toEqual(['contact'])
+  })
+
+  it('sends an identify again when the queue dropped the earlier copy (overflow)', async () => {
+    const c = cdp({ relayUrl: 'http://127.0.0.1:9', maxQueueSize: 1 })
+    c.handle(identify('u1', { email: 'a@b.co', plan: 'pro' }))
+    c.handle(track('u1', 'Pushes it out'))
+    await Promise.resolve() // the queue is written (and trimmed) one microtask later
+    expect(errors.map((e) => e.name)).toEqual(['QueueOverflowError'])
+    c.handle(identify('u1', { email: 'a@b.co', plan: 'pro' }))
+    expect(lines).not.toContain('identify not sent: contact unchanged')
+    expect(c.pending()).toBe(2)
+  })
+
   it('reset() forgets identity, traits and the dedupe record', async () => {
     const c = cdp()
     c.handle(identify('u1', { email: 'a@b.co', plan: 'pro' }))
@@ -341,7 +368,7 @@ describe('createLoopsCdp → relay', () => {
     c.handle(identify('u1', { email: 'a@b.co', plan: 'pro' })) // same payload again: sent
     await c.flush()
     expect(sent().map((m) => m.type)).toEqual(['contact', 'contact'])
-    expect([...storage.map.keys()].some((k) => k.endsWith(':ack'))).toBe(true)
+    expect([...storage.map.keys()].some((k) => k.endsWith(':contact'))).toBe(true)
   })
 
   it('starts a fresh identity on a different userId', async () => {
@@ -394,7 +421,7 @@ describe('createLoopsCdp → relay', () => {
     await c.flush()
     const keys = [...storage.map.keys()]
     expect(keys).toContain('app1:id')
-    expect(keys).toContain('app1:ack')
+    expect(keys).toContain('app1:contact')
     expect(keys.every((k) => k.startsWith('app1:') || k === 'app1')).toBe(true)
   })
 })
