@@ -19,7 +19,7 @@ export interface LoopsCdpOptions {
   headers?: Record<string, string>
   /** ms, default 500 */
   flushInterval?: number
-  /** Messages per batch / flush trigger, default 20, max 100. */
+  /** Send as soon as this many messages are queued (default 20); a request carries up to 100. */
   flushAt?: number
   /** Default 1000; the oldest messages are dropped first, and reported. */
   maxQueueSize?: number

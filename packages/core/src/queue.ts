@@ -29,7 +29,7 @@ export interface DeliveryQueueOptions {
   headers?: Record<string, string>
   /** ms, default 500 */
   flushInterval?: number
-  /** Messages per request and flush trigger, default 20, max 100. */
+  /** Send as soon as this many are queued (default 20); a request carries up to 100. */
   flushAt?: number
   /** Default 1000; beyond it the oldest are dropped and reported. */
   maxQueueSize?: number
@@ -83,9 +83,12 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
       return JSON.parse(s.getItem(k) as string)
     } catch {}
   }
+  // Writes JSON (a falsy value removes the key) and returns the text written.
   const set = (k: string, v: unknown) => {
     try {
-      v ? s.setItem(k, JSON.stringify(v)) : s.removeItem(k)
+      const t = v ? JSON.stringify(v) : null
+      t ? s.setItem(k, t) : s.removeItem(k)
+      return t
     } catch {}
   }
   const report = (e: LoopsCdpError) => {
@@ -94,11 +97,23 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
     } catch {}
   }
   const online = () => w.navigator?.onLine !== false
-  const load = (id = me) => get<WireMessage[]>(`${key}:${id}`) || []
+  // This instance's queue is parsed again only when its stored text changed (another tab adopted
+  // it): reading and comparing the text is cheap next to JSON.parse of up to maxQueueSize messages.
+  let seen: string | null | undefined
+  let mine: WireMessage[] = []
+  const load = (id = me): WireMessage[] => {
+    try {
+      const raw = s.getItem(`${key}:${id}`)
+      return raw === seen && id === me ? mine : JSON.parse(raw as string) || []
+    } catch {
+      return []
+    }
+  }
   const save = (q: WireMessage[]) => {
     const n = q.length - max
     if (n > 0) report(new QueueOverflowError(q.splice(0, n).map((m) => m.messageId)))
-    set(`${key}:${me}`, q[0] && q)
+    seen = set(`${key}:${me}`, q[0] && q)
+    mine = q
     return q
   }
   const commit = () => {
@@ -194,9 +209,10 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
       try {
         commit()
         while (!closed && !hold && online()) {
+          // Everything waiting, up to 100 per request: a backlog drains 5× faster than by flushAt.
           const b = load()
             .filter((m) => !busy.has(m.messageId))
-            .slice(0, at)
+            .slice(0, 100)
           if (!b[0] || !(await post(b))) break
         }
       } catch (e) {

@@ -13,22 +13,40 @@ beforeEach(async () => {
 })
 afterEach(() => relay.close())
 
+const offlineWindow = () => {
+  const w = fakeWindow()
+  w.navigator.onLine = false
+  return w
+}
 const ids = (n: number, p = 'm') => Array.from({ length: n }, (_, i) => `${p}${i}`)
 
 describe('batching', () => {
-  it('sends a full batch at flushAt, the rest after flushInterval, as text/plain envelopes', async () => {
-    const { queue } = makeQueue(relay.url, storage, { flushAt: 3, flushInterval: 100 })
-    for (const id of ids(7)) queue.enqueue(event(id))
+  it('sends at flushAt without waiting for flushInterval, everything queued in one text/plain request', async () => {
+    const { queue } = makeQueue(relay.url, storage, { flushAt: 3 }) // flushInterval: one minute
+    for (const id of ids(3)) queue.enqueue(event(id))
+    await waitFor(() => relay.accepted().length === 3, 'first 3 delivered at flushAt')
+    for (const id of ids(4, 'n')) queue.enqueue(event(id))
     await waitFor(() => relay.accepted().length === 7 && !queue.pending()[0], 'all 7 delivered')
-    expect(relay.requests.map((r) => r.batch.length)).toEqual([3, 3, 1])
+    expect(relay.requests.map((r) => r.batch.length)).toEqual([3, 4])
     for (const r of relay.requests) {
       expect(r.method).toBe('POST')
       expect(r.path).toBe('/v1/batch')
       expect(r.headers['content-type']).toBe('text/plain')
       expect(new Date(r.sentAt ?? '').toISOString()).toBe(r.sentAt)
     }
-    expect(relay.accepted()).toEqual(ids(7))
+    expect(relay.accepted()).toEqual([...ids(3), ...ids(4, 'n')])
     expect(queue.pending()).toEqual([])
+  })
+
+  it('drains a backlog 100 per request, whatever flushAt', async () => {
+    const { queue } = makeQueue(relay.url, storage, { flushAt: 5, globals: offlineWindow() })
+    for (const id of ids(230)) queue.enqueue(event(id))
+    await queue.flush() // offline: nothing sent, all kept
+    expect(relay.requests).toEqual([])
+    const h = makeQueue(relay.url, storage, { flushAt: 5, heartbeatInterval: 20, staleAfter: 60 })
+    await waitFor(() => relay.accepted().length === 230, 'backlog delivered by the next page load')
+    await h.queue.flush()
+    expect(relay.requests.map((r) => r.batch.length)).toEqual([100, 100, 30])
   })
 
   it('sends what is queued once flushInterval passes, in one request', async () => {
