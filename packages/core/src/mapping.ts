@@ -50,9 +50,10 @@ export function mapIdentify(call: CdpCall, id: Identity, traits: Json): Mapped<C
 }
 
 /**
- * track → event message. An event name with ":" (Loops forbids it) is sent all the same: the
- * relay rejects it with that reason, which reaches onError as a RelayRejectedError. email: properties → context.traits → stored; userId: the call's (already
+ * track → event message. email: properties → context.traits → stored; userId: the call's (already
  * in `id`) → stored. contactProperties: the stored traits, all (`true`), none or the listed keys.
+ * An event name with ":" (Loops forbids it) is sent all the same: the relay rejects it with that
+ * reason, which reaches onError as a RelayRejectedError.
  */
 export function mapTrack(
   call: CdpCall,

@@ -1,6 +1,7 @@
 // One sanitizer for the browser and the relay (DESIGN §2 "Sanitizing"): turns arbitrary CDP
 // traits/properties into flat Loops properties. Total: never throws, bounded in depth and work.
 // It ships in the browser bundle (3 KB budget), hence the terse style.
+import { obj } from './traits'
 import type { DebugLogger, LoopsProperties } from './types'
 
 /** Names Loops does not allow for properties (loops-api.md §6.2). */
@@ -112,10 +113,6 @@ export function sanitizeProperties(
   } else if (input != null) log('dropped: not an object', input)
   return out
 }
-
-/** A plain object (not an array, not null), or undefined. */
-export const obj = (v: unknown): Obj | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined
 
 /**
  * Mailing lists → `{ listId: boolean }`: an object `{ id: bool | 'true' | 'false' }` or the old
