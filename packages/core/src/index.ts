@@ -94,16 +94,9 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
     log,
     onError(e) {
       // Not delivered (rejected, refused, dropped): the same identify must be able to go out again.
-      const x = e as { messageId?: string; messageIds?: string[] }
+      const x = (e || {}) as { messageId?: string; messageIds?: string[] }
       if ((x.messageIds || [x.messageId]).includes(sent()[0])) storage.removeItem(sentKey)
       report(e)
-    },
-    onAcknowledged(messages, response) {
-      try {
-        o.onDeliver?.({ messages, response })
-      } catch (e) {
-        report(e)
-      }
     },
   })
 

@@ -41,7 +41,8 @@ export interface DeliveryQueueOptions {
   log: DebugLogger
   /** Every error, once (default: the debug log). */
   onError?: (error: LoopsCdpError) => void
-  onAcknowledged?: (accepted: WireMessage[], response: BatchResponse) => void
+  /** Each answered batch: what the relay accepted. A throw is reported to onError. */
+  onDeliver?: (result: { messages: WireMessage[]; response: BatchResponse }) => void
   /** Backoff base and cap in ms (defaults 1 s and 5 min). */
   retryBase?: number
   retryCap?: number
@@ -193,8 +194,10 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
       const ok = b.filter((m) => !bad.includes(m.messageId))
       log(`delivered ${ok.length}`)
       try {
-        o.onAcknowledged?.(ok, { accepted: r.accepted ?? ok.length, rejected })
-      } catch {}
+        o.onDeliver?.({ messages: ok, response: { accepted: r.accepted ?? ok.length, rejected } })
+      } catch (e) {
+        report(e as LoopsCdpError) // the facade's onError turns any thrown value into one
+      }
       return true
     } finally {
       for (const i of ids) busy.delete(i)
@@ -222,24 +225,15 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
       if (online() && load()[0]) schedule(flushInterval)
     })())
 
-  // The page is going away: send everything now with keepalive, each body under 64 KB.
+  // The page is going away: one keepalive request with what fits the browser's 64 KB keepalive
+  // quota (shared by all of this page's keepalive requests); the rest waits for the next visit.
   const hide = () => {
     commit()
-    let c: WireMessage[] = []
     let size = 0
-    const out = () => {
-      if (c[0]) void post(c, true)
-      c = []
-      size = 0
-    }
-    for (const m of online() ? load() : []) {
-      if (busy.has(m.messageId)) continue
-      const n = new Blob([JSON.stringify(m)]).size + 1
-      if (size + n > 65e3 || c[99]) out()
-      c.push(m)
-      size += n
-    }
-    out()
+    const b = (online() ? load() : [])
+      .filter((m) => !busy.has(m.messageId) && (size += new Blob([JSON.stringify(m)]).size) < 6e4)
+      .slice(0, 100)
+    if (b[0]) void post(b, true)
   }
 
   // Tabs (see the top of this file).

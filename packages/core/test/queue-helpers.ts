@@ -66,7 +66,7 @@ export function makeQueue(
     globals: fakeWindow(),
     log: (message) => h.logs.push(message),
     onError: (e) => h.errors.push(e),
-    onAcknowledged: (accepted, response) => h.acked.push({ accepted, response }),
+    onDeliver: ({ messages, response }) => h.acked.push({ accepted: messages, response }),
     ...options,
   })
   open.push(queue)
