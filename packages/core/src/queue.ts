@@ -230,10 +230,12 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
   const hide = () => {
     commit()
     let size = 0
-    const b = (online() ? load() : [])
-      .filter((m) => !busy.has(m.messageId) && (size += new Blob([JSON.stringify(m)]).size) < 6e4)
-      .slice(0, 100)
-    if (b[0]) void post(b, true)
+    const fits = (m: WireMessage) => {
+      size += new Blob([JSON.stringify(m)]).size
+      return size < 6e4
+    }
+    const b = (online() ? load() : []).filter((m) => !busy.has(m.messageId) && fits(m))
+    if (b[0]) void post(b.slice(0, 100), true)
   }
 
   // Tabs (see the top of this file).
