@@ -1,7 +1,9 @@
 // Browser delivery queue (DESIGN §3, §5). Storage is the source of truth: every step re-reads this
 // instance's queue, so nothing is lost on reload or crash, and messages another tab adopted are
-// never sent again from here. Calls made in one task are written in one go (a microtask later), so
-// a loop of calls costs one storage write, not one per call. Delivery is at least once: Loops
+// never sent again from here. Calls are written together at most 50 ms later (and at once when the
+// page is hidden, unloads or flushes): analytics-next hands over each event in its own task, and one
+// write per event (JSON of the whole waiting queue) was most of the plugin's main-thread cost. Only
+// a crash inside those 50 ms loses the calls made in them. Delivery is at least once: Loops
 // dedupes events by messageId (Idempotency-Key) and contact updates are upserts.
 //
 // Tabs: each instance owns `${key}:${id}` and beats in the index `key` ({ [id]: lastBeat }; 0 =
@@ -72,7 +74,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
   const staleAfter = o.staleAfter ?? 8e3
   const me = Math.random().toString(36).slice(2) // this instance (tab, page load)
   const busy = new Set<string>() // messageIds inside a request right now
-  let buf: WireMessage[] = [] // enqueued in this task, not yet in storage
+  let buf: WireMessage[] = [] // enqueued, not yet in storage (written within 50 ms)
   let timer: ReturnType<typeof setTimeout> | undefined
   let hold = false // backing off: only the retry timer or `online` resumes
   let tries = 0
@@ -110,9 +112,13 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
       return []
     }
   }
+  // Over maxQueueSize the oldest messages go, except those inside a request right now: they may
+  // still be delivered, and reporting them dropped would count them twice.
   const save = (q: WireMessage[]) => {
-    const n = q.length - max
-    if (n > 0) report(new QueueOverflowError(q.splice(0, n).map((m) => m.messageId)))
+    let n = q.length - max
+    const out = q.filter((m) => n > 0 && !busy.has(m.messageId) && n--)
+    if (out[0]) report(new QueueOverflowError(out.map((m) => m.messageId)))
+    q = q.filter((m) => !out.includes(m))
     seen = set(`${key}:${me}`, q[0] && q)
     mine = q
     return q
@@ -286,7 +292,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
 
   return {
     enqueue(m) {
-      if (buf.push(m) < 2) queueMicrotask(commit)
+      if (buf.push(m) < 2) setTimeout(commit, 50)
     },
     flush: pump,
     pending: () => load().concat(buf),

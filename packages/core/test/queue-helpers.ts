@@ -35,6 +35,9 @@ export function fakeWindow(): FakeWindow {
 export const event = (id: string, extra: Partial<WireMessage> = {}): WireMessage =>
   ({ type: 'event', messageId: id, email: 'a@b.co', eventName: 'Signup', ...extra }) as WireMessage
 
+/** Waits past the queue's write delay (calls are written to storage within 50 ms). */
+export const written = () => new Promise((r) => setTimeout(r, 60))
+
 export interface Harness {
   queue: DeliveryQueue
   errors: LoopsCdpError[]

@@ -2,7 +2,7 @@
 // retries and flush() semantics.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { QueueOverflowError, RelayHttpError, RelayRejectedError } from '../src/errors'
-import { event, fakeWindow, MapStorage, makeQueue } from './queue-helpers'
+import { event, fakeWindow, MapStorage, makeQueue, written } from './queue-helpers'
 import { startRelay, type TestRelay, waitFor } from './relay-server'
 
 let relay: TestRelay
@@ -301,15 +301,43 @@ describe('offline and overflow', () => {
     globals.navigator.onLine = false
     const h = makeQueue(relay.url, storage, { globals, maxQueueSize: 3 })
     for (const id of ids(5)) h.queue.enqueue(event(id))
-    await Promise.resolve() // the calls of one task are written in one go
+    await written() // the calls of 50 ms are written in one go
     expect(h.queue.pending().map((m) => m.messageId)).toEqual(['m2', 'm3', 'm4'])
     expect(h.errors.map((e) => (e as QueueOverflowError).dropped)).toEqual([2])
     expect(h.errors[0]).toBeInstanceOf(QueueOverflowError)
     // One more in a later task: one more drop, reported on its own.
     h.queue.enqueue(event('m5'))
-    await Promise.resolve()
+    await written()
     expect(h.queue.pending().map((m) => m.messageId)).toEqual(['m3', 'm4', 'm5'])
     expect(h.errors.map((e) => (e as QueueOverflowError).dropped)).toEqual([2, 1])
+  })
+})
+
+describe('overflow while sending', () => {
+  it('never drops a message inside a request (it may still be delivered): the oldest of the rest go', async () => {
+    let release = () => {}
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const h = makeQueue(relay.url, storage, {
+      maxQueueSize: 3,
+      fetch: async (url, init) => {
+        await gate
+        return fetch(url, init)
+      },
+    })
+    h.queue.enqueue(event('a'))
+    h.queue.enqueue(event('b'))
+    const sending = h.queue.flush() // a and b go into one request, held at the gate
+    await written()
+    for (const id of ['c', 'd', 'e']) h.queue.enqueue(event(id))
+    await written()
+    const dropped = h.errors.map((e) => (e as QueueOverflowError).messageIds)
+    expect(dropped).toEqual([['c', 'd']])
+    release()
+    await sending
+    await h.queue.flush()
+    expect(relay.accepted()).toEqual(['a', 'b', 'e'])
   })
 })
 
@@ -329,15 +357,17 @@ describe('writes to storage', () => {
     }
   }
 
-  it('writes a synchronous loop of enqueue() calls once, a microtask later; pending() sees them before', async () => {
+  it('writes the calls of 50 ms once (analytics-next hands over each event in its own task); pending() sees them before', async () => {
     const counting = new CountingStorage()
     const globals = fakeWindow()
     globals.navigator.onLine = false
     const h = makeQueue(relay.url, counting, { globals })
-    for (const id of ids(50)) h.queue.enqueue(event(id))
+    for (const id of ids(25)) h.queue.enqueue(event(id))
+    await new Promise((r) => setTimeout(r, 0)) // the next task, as analytics-next does
+    for (const id of ids(50).slice(25)) h.queue.enqueue(event(id))
     expect(counting.queueWrites()).toBe(0) // buffered, not written yet
     expect(h.queue.pending().map((m) => m.messageId)).toEqual(ids(50))
-    await Promise.resolve()
+    await written()
     expect(counting.queueWrites()).toBe(1)
     const [key] = [...counting.writes.keys()].filter((k) => /^loops-cdp:q:[^:]+$/.test(k))
     const stored = JSON.parse(counting.getItem(key as string) ?? '[]') as Array<{
@@ -347,7 +377,7 @@ describe('writes to storage', () => {
     expect(h.queue.pending().map((m) => m.messageId)).toEqual(ids(50))
     // A later task writes again, once.
     h.queue.enqueue(event('late'))
-    await Promise.resolve()
+    await written()
     expect(counting.queueWrites()).toBe(2)
   })
 })
