@@ -125,6 +125,7 @@ async function runOnce(browser, server, sdk, arm, { profile = false } = {}) {
     await page.evaluate((o) => window.bench.setup(o), {
       arm,
       origin: server.origin,
+      relayOrigin: server.relayOrigin,
       n: N,
       settings: segmentCdnSettings(new URL(server.origin).host, 'bench'),
     })

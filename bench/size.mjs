@@ -184,11 +184,11 @@ const PROBES = [
     edits: [{ file: Q, from: /\n\s*if \(st === 413 && b\[1\]\) \{[\s\S]*?\n\s*\}(?=\n)/, to: '' }],
   },
   {
-    name: 'pagehide send (keepalive chunks under 64 KB, sendBeacon fallback)',
+    name: 'pagehide send (one keepalive body under 64 KB, sendBeacon fallback)',
     edits: [
       {
         file: Q,
-        from: /\n\s*const hide = \(\) => \{[\s\S]*?\n\s*out\(\)\n\s*\}(?=\n)/,
+        from: /\n\s*const hide = \(\) => \{[\s\S]*?\n\s*if \(b\[0\]\) void post\(b\.slice\(0, 100\), true\)\n\s*\}(?=\n)/,
         to: '\n  const hide = () => commit()',
       },
       { file: Q, from: /\n\s*\/\/ No fetch, no keepalive[\s\S]*?return true(?=\n)/, to: '' },
@@ -205,19 +205,16 @@ const PROBES = [
     ],
   },
   {
-    name: 'identify dedupe (pending / last acknowledged contact payload)',
+    name: 'identify dedupe (record of the last contact payload queued)',
     edits: [
       {
         file: I,
-        from: /\n\s*\/\/ An identify is compared[\s\S]*?return log\('identify not sent: contact unchanged', m\)(?=\n)/,
+        from: /\n\s*\/\/ An identify is compared[\s\S]*?storage\.setItem\(sentKey, JSON\.stringify\(\[m\.messageId, k\]\)\)\n\s*\}/,
         to: '',
       },
-      {
-        file: I,
-        from: /\n\s*for \(const m of messages\) if \(m\.type === 'contact'\)[^\n]*/,
-        to: '',
-      },
-      { file: I, from: /\n\s*storage\.removeItem\(ackKey\)/, to: '' },
+      { file: I, from: /\n\s*\/\/ \[messageId, contactKey\][\s\S]*?\n {4}\}\n {2}\}/, to: '' },
+      { file: I, from: /\n\s*\/\/ Not delivered[\s\S]*?storage\.removeItem\(sentKey\)/, to: '' },
+      { file: I, from: /\n\s*storage\.removeItem\(sentKey\)/, to: '' },
     ],
   },
   {

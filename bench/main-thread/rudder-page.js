@@ -17,7 +17,7 @@ const countError = (error) => {
 }
 
 window.bench = {
-  setup({ arm, origin, n }) {
+  setup({ arm, origin, relayOrigin, n }) {
     return new Promise((resolve) => {
       analytics = new RudderAnalytics()
       analytics.load('bench-write-key', `${origin}/vendor/rudder/dataplane`, {
@@ -38,7 +38,7 @@ window.bench = {
       if (arm === 'loops') {
         analytics.addCustomIntegration(
           'bench-destination',
-          window.LoopsRudder.loopsIntegration({ relayUrl: `${origin}/relay`, onError: countError }),
+          window.LoopsRudder.loopsIntegration({ relayUrl: `${relayOrigin}/relay`, onError: countError }),
         )
       }
       analytics.ready(() => {

@@ -26,12 +26,12 @@ const countError = (error) => {
 }
 
 window.bench = {
-  async setup({ arm, origin, settings }) {
+  async setup({ arm, origin, relayOrigin, settings }) {
     const plugins = []
     if (arm === 'noop') plugins.push(noop)
     if (arm === 'loops')
       plugins.push(
-        window.LoopsSegment.loopsDestination({ relayUrl: `${origin}/relay`, onError: countError }),
+        window.LoopsSegment.loopsDestination({ relayUrl: `${relayOrigin}/relay`, onError: countError }),
       )
     const [instance] = await AnalyticsBrowser.load(
       {

@@ -1,7 +1,8 @@
 // Local origin for the main-thread bench: serves the pages and scripts; the host SDKs' API and
 // data plane are the examples' vendor stubs (examples/vendor-stubs.mjs), whose sink bodies are
 // also counted here; and a relay stand-in that counts messages and answers like a queue-mode
-// relay (202) without doing any work, so only the browser side is measured.
+// relay (202) without doing any work, so only the browser side is measured. The pages reach the
+// relay stand-in as http://localhost:<port> and everything else as http://127.0.0.1:<port>.
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createVendorStubs, rudderSourceConfig } from '../../examples/vendor-stubs.mjs'
@@ -67,7 +68,11 @@ export function startPageServer(files) {
         } catch {
           // counted as a request only
         }
-        res.writeHead(202, { 'content-type': 'application/json' })
+        // its own origin (relayOrigin): CORS as a real relay answers it
+        res.writeHead(202, {
+          'content-type': 'application/json',
+          'access-control-allow-origin': '*',
+        })
         res.end(JSON.stringify({ accepted, rejected: [] }))
       } else if (req.method === 'OPTIONS') {
         res.writeHead(204)
@@ -83,6 +88,10 @@ export function startPageServer(files) {
       const { port } = server.address()
       resolve({
         origin: `http://127.0.0.1:${port}`,
+        // The relay stand-in on another host name: its own origin and its own connections, as a
+        // relay usually is (one origin would share Chromium's six connections per host with the
+        // host SDK's API stub and queue the plugin's requests behind the host's).
+        relayOrigin: `http://localhost:${port}`,
         counts,
         reset: () => {
           for (const k of Object.keys(counts)) counts[k] = 0
