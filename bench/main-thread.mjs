@@ -108,9 +108,10 @@ async function taskMs(cdp) {
 async function runOnce(browser, server, sdk, arm, { profile = false } = {}) {
   const context = await browser.newContext()
   const external = []
-  // Nothing leaves the machine: any non-loopback request is answered locally with a 204.
+  // Nothing leaves the machine: any non-loopback request is answered locally with a 204
+  // (localhost is the relay stand-in's origin).
   await context.route(
-    (url) => url.hostname !== '127.0.0.1',
+    (url) => url.hostname !== '127.0.0.1' && url.hostname !== 'localhost',
     (route) => {
       external.push(route.request().url())
       return route.fulfill({ status: 204, body: '' })
