@@ -44,6 +44,7 @@ export const isListsKey = (k: string) => k.toLowerCase() === 'mailinglists'
 const SKIP = ['email', 'userId', 'subscribed', '__proto__']
 
 export function createTraitStore(storage: KeyValueStorage, key: string, log: DebugLogger) {
+  let stored: string | null = null // the text last read or written
   return {
     /**
      * The identity for a call with this userId: a different non-empty userId than the stored one
@@ -52,7 +53,8 @@ export function createTraitStore(storage: KeyValueStorage, key: string, log: Deb
     load(userId?: string): Identity {
       let id: Identity = { t: {} }
       try {
-        const v = JSON.parse(storage.getItem(key) || '{}')
+        stored = storage.getItem(key)
+        const v = JSON.parse(stored || '{}')
         if (obj(v.t)) id = v
       } catch {}
       if (userId && id.u && id.u !== userId) {
@@ -66,7 +68,12 @@ export function createTraitStore(storage: KeyValueStorage, key: string, log: Deb
     merge(id: Identity, traits: Json): void {
       for (const k in traits) if (!SKIP.includes(k) && !isListsKey(k)) id.t[k] = traits[k]
     },
-    save: (id: Identity) => storage.setItem(key, JSON.stringify(id)),
+    /** Writes only a change: most calls (every track of a known user) change nothing. */
+    save(id: Identity) {
+      const t = JSON.stringify(id)
+      if (t !== stored) storage.setItem(key, t)
+      stored = t
+    },
     clear: () => storage.removeItem(key),
   }
 }

@@ -28,6 +28,32 @@ describe('trait store', () => {
     expect(JSON.parse(storage.getItem('p:id') as string)).toEqual(store.load())
   })
 
+  it('writes storage only when the identity changed (every track of a known user changes nothing)', () => {
+    const storage = createStorage()
+    let writes = 0
+    const counting = {
+      ...storage,
+      setItem(k: string, v: string) {
+        writes++
+        storage.setItem(k, v)
+      },
+    }
+    const store = createTraitStore(counting, 'p:id', () => {})
+    const id = store.load('u1')
+    store.merge(id, { plan: 'pro' })
+    store.save(id)
+    for (let i = 0; i < 5; i++) store.save(store.load('u1')) // tracks
+    expect(writes).toBe(1)
+    const next = store.load('u1')
+    store.merge(next, { plan: 'team' })
+    store.save(next)
+    expect(writes).toBe(2)
+    store.clear()
+    store.save(store.load('u1')) // after a reset the identity is written again
+    expect(writes).toBe(3)
+    expect(JSON.parse(storage.getItem('p:id') as string)).toEqual({ u: 'u1', t: {} })
+  })
+
   it('keeps `name` as it is: no firstName/lastName split in the store (the relay does it)', () => {
     const { store } = setup()
     const id = store.load()
