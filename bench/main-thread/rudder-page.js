@@ -38,7 +38,12 @@ window.bench = {
       if (arm === 'loops') {
         analytics.addCustomIntegration(
           'bench-destination',
-          window.LoopsRudder.loopsIntegration({ relayUrl: `${relayOrigin}/relay`, onError: countError }),
+          // like RudderStack's own queues above: room for the whole burst (default 1,000)
+          window.LoopsRudder.loopsIntegration({
+            relayUrl: `${relayOrigin}/relay`,
+            maxQueueSize: n + 100,
+            onError: countError,
+          }),
         )
       }
       analytics.ready(() => {

@@ -26,12 +26,17 @@ const countError = (error) => {
 }
 
 window.bench = {
-  async setup({ arm, origin, relayOrigin, settings }) {
+  async setup({ arm, relayOrigin, n, settings }) {
     const plugins = []
     if (arm === 'noop') plugins.push(noop)
     if (arm === 'loops')
       plugins.push(
-        window.LoopsSegment.loopsDestination({ relayUrl: `${relayOrigin}/relay`, onError: countError }),
+        // room for the whole burst (default 1,000), as the RudderStack page gives its host's queues
+        window.LoopsSegment.loopsDestination({
+          relayUrl: `${relayOrigin}/relay`,
+          maxQueueSize: n + 100,
+          onError: countError,
+        }),
       )
     const [instance] = await AnalyticsBrowser.load(
       {
