@@ -240,7 +240,9 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
       size += new Blob([JSON.stringify(m)]).size
       return size < 6e4
     }
-    const b = (online() ? load() : []).filter((m) => !busy.has(m.messageId) && fits(m))
+    const b = (online() ? load() : []).filter(
+      (m) => !busy.has(m.messageId) && size < 6e4 && fits(m),
+    )
     if (b[0]) void post(b.slice(0, 100), true)
   }
 
