@@ -117,8 +117,10 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
   const save = (q: WireMessage[]) => {
     let n = q.length - max
     const out = q.filter((m) => n > 0 && !busy.has(m.messageId) && n--)
-    if (out[0]) report(new QueueOverflowError(out.map((m) => m.messageId)))
-    q = q.filter((m) => !out.includes(m))
+    if (out[0]) {
+      report(new QueueOverflowError(out.map((m) => m.messageId)))
+      q = q.filter((m) => !out.includes(m)) // a second pass only when something overflowed
+    }
     seen = set(`${key}:${me}`, q[0] && q)
     mine = q
     return q
