@@ -1,7 +1,7 @@
 // Size gate of the shipped CDN files, core included, gzip -9 (bench/size.mjs records exact bytes).
 //
-// DESIGN §6 sets the budget at 3,072 bytes (3 KiB). It is MISSED: Segment 3,516 B, RudderStack
-// 3,618 B (node:zlib level 9, 2026-12-02; bench/RESULTS.md has where the bytes go). These limits
+// DESIGN §6 sets the budget at 3,072 bytes (3 KiB). It is MISSED: Segment 3,530 B, RudderStack
+// 3,630 B (node:zlib level 9, 2026-12-02; bench/RESULTS.md has where the bytes go). These limits
 // are therefore a regression guard at the measured size plus ~2 % headroom, not the design
 // budget; lower them whenever a change makes the files smaller, and bring them to 3 KiB when the
 // budget is met.

@@ -22,7 +22,7 @@ import type { BatchResponse, DebugLogger, KeyValueStorage, Rejection, WireMessag
 export interface QueueGlobals {
   addEventListener?(type: string, listener: () => void): void
   removeEventListener?(type: string, listener: () => void): void
-  navigator?: { onLine?: boolean; sendBeacon?(url: string, data: Blob): boolean }
+  navigator?: { onLine?: boolean; sendBeacon?(url: string, data: string): boolean }
   document?: { visibilityState?: string }
 }
 
@@ -147,22 +147,18 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
   // Sends one batch; false when it is kept for a retry (the caller stops for now).
   const post = async (b: WireMessage[], keepalive?: boolean): Promise<boolean> => {
     const ids = b.map((m) => m.messageId)
+    // A string body: fetch and sendBeacon label it `text/plain;charset=UTF-8` themselves, which
+    // keeps the request CORS-simple (no preflight).
     const body = JSON.stringify({ sentAt: new Date(now()).toISOString(), batch: b })
     let res: Response | undefined
     for (const i of ids) busy.add(i)
     try {
       try {
-        res = await send(url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'text/plain', ...o.headers },
-          body,
-          keepalive,
-        })
+        res = await send(url, { method: 'POST', headers: o.headers, body, keepalive })
       } catch (e) {
         log('relay unreachable', e)
         // No fetch, no keepalive or over its quota: a beacon; the batch stays queued until acked.
-        if (keepalive && w.navigator?.sendBeacon?.(url, new Blob([body], { type: 'text/plain' })))
-          return true
+        if (keepalive && w.navigator?.sendBeacon?.(url, body)) return true
       }
       const st = res?.status ?? 0
       if (st === 413 && b[1]) {

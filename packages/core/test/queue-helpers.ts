@@ -19,7 +19,7 @@ export class MapStorage implements KeyValueStorage {
 }
 
 export interface FakeWindow extends EventTarget {
-  navigator: { onLine: boolean; sendBeacon?: (url: string, data: Blob) => boolean }
+  navigator: { onLine: boolean; sendBeacon?: (url: string, data: string) => boolean }
   document: { visibilityState: string }
   fire(type: string): void
 }

@@ -21,7 +21,7 @@ const offlineWindow = () => {
 const ids = (n: number, p = 'm') => Array.from({ length: n }, (_, i) => `${p}${i}`)
 
 describe('batching', () => {
-  it('sends at flushAt without waiting for flushInterval, everything queued in one text/plain request', async () => {
+  it('sends at flushAt without waiting for flushInterval, everything queued in one text/plain request (fetch labels the string body)', async () => {
     const { queue } = makeQueue(relay.url, storage, { flushAt: 3 }) // flushInterval: one minute
     for (const id of ids(3)) queue.enqueue(event(id))
     await waitFor(() => relay.accepted().length === 3, 'first 3 delivered at flushAt')
@@ -31,7 +31,7 @@ describe('batching', () => {
     for (const r of relay.requests) {
       expect(r.method).toBe('POST')
       expect(r.path).toBe('/v1/batch')
-      expect(r.headers['content-type']).toBe('text/plain')
+      expect(r.headers['content-type']).toBe('text/plain;charset=UTF-8')
       expect(new Date(r.sentAt ?? '').toISOString()).toBe(r.sentAt)
     }
     expect(relay.accepted()).toEqual([...ids(3), ...ids(4, 'n')])
