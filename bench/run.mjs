@@ -1,4 +1,5 @@
-// Single entry of the benchmarks: node bench/run.mjs [size|main-thread|ingest|efficiency|all]
+// Single entry of the benchmarks:
+// node bench/run.mjs [size|main-thread|main-thread-steady|ingest|efficiency|all]
 // Each benchmark prints its markdown section and writes it into bench/RESULTS.md (between its
 // markers; --no-write skips that) and its raw numbers into bench/.out/<name>.json.
 // Build first: pnpm build.
@@ -7,6 +8,10 @@ import { writeSection } from './lib/report.mjs'
 const benches = {
   size: async () => (await import('./size.mjs')).runSize(),
   'main-thread': async () => (await import('./main-thread.mjs')).runMainThread(),
+  'main-thread-steady': async () => {
+    const m = await import('./main-thread.mjs')
+    return m.runMainThread(m.SCENARIOS.steady)
+  },
   ingest: async () => (await import('./ingest.mjs')).runIngest(),
   efficiency: async () => (await import('./efficiency.mjs')).runEfficiency(),
 }
