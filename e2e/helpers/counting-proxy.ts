@@ -3,7 +3,13 @@
 // method of every request (so a test can see CORS preflights, which Playwright does not report)
 // and can answer the next batches itself with 503 + Retry-After, CORS headers included, the way
 // the relay does.
-import { createServer, request as forward, type IncomingMessage, type Server } from 'node:http'
+import {
+  createServer,
+  request as forward,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface ProxiedRequest {
@@ -15,60 +21,60 @@ export interface ProxiedRequest {
 
 export class CountingProxy {
   readonly requests: ProxiedRequest[] = []
+  /** `http://localhost:<port>`, set by start(). */
+  origin = ''
   private refuseNext = 0
+  private readonly server: Server
 
-  private constructor(
-    private readonly server: Server,
-    readonly origin: string,
-  ) {}
+  private constructor(private readonly target: URL) {
+    this.server = createServer((req, res) => void this.handle(req, res))
+  }
 
   /** Listens on an ephemeral `localhost` port and forwards everything to `target`. */
   static async start(target: string): Promise<CountingProxy> {
-    const to = new URL(target)
-    let proxy: CountingProxy | undefined
-    const server = createServer((req, res) => {
-      void readBody(req).then((body) => {
-        const p = proxy as CountingProxy
-        p.requests.push({
-          method: req.method ?? '',
-          path: req.url ?? '',
-          contentType: req.headers['content-type'] ?? '',
-          body,
-        })
-        if (req.method === 'POST' && p.refuseNext > 0) {
-          p.refuseNext--
-          res.writeHead(503, {
-            'access-control-allow-origin': req.headers.origin ?? '*',
-            'access-control-expose-headers': 'Retry-After',
-            'retry-after': '120',
-            'content-type': 'application/json',
-          })
-          return res.end('{"error":"relay restarting"}')
-        }
-        const out = forward(
-          {
-            host: to.hostname,
-            port: to.port,
-            method: req.method,
-            path: req.url,
-            headers: { ...req.headers, host: to.host },
-          },
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers)
-            answer.pipe(res)
-          },
-        )
-        out.on('error', () => {
-          res.writeHead(502)
-          res.end()
-        })
-        out.end(body)
-      })
-    })
-    await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve))
-    const { port } = server.address() as AddressInfo
-    proxy = new CountingProxy(server, `http://localhost:${port}`)
+    const proxy = new CountingProxy(new URL(target))
+    await new Promise<void>((resolve) => proxy.server.listen(0, 'localhost', resolve))
+    proxy.origin = `http://localhost:${(proxy.server.address() as AddressInfo).port}`
     return proxy
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req)
+    this.requests.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      contentType: req.headers['content-type'] ?? '',
+      body,
+    })
+    if (req.method === 'POST' && this.refuseNext > 0) {
+      this.refuseNext--
+      res.writeHead(503, {
+        'access-control-allow-origin': req.headers.origin ?? '*',
+        'access-control-expose-headers': 'Retry-After',
+        'retry-after': '120',
+        'content-type': 'application/json',
+      })
+      res.end('{"error":"relay restarting"}')
+      return
+    }
+    const out = forward(
+      {
+        host: this.target.hostname,
+        port: this.target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: this.target.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      },
+    )
+    out.on('error', () => {
+      res.writeHead(502)
+      res.end()
+    })
+    out.end(body)
   }
 
   /** Answer the next `n` POSTs with 503, Retry-After: 120 (the page keeps its messages). */
