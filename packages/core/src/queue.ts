@@ -39,10 +39,9 @@ export interface DeliveryQueueOptions {
   storageKey: string
   fetch: typeof fetch
   now?: () => number
-  random?: () => number
   log: DebugLogger
-  /** Every error, once (default: the debug log). */
-  onError?: (error: LoopsCdpError) => void
+  /** Every error, once (the facade also writes it to the debug log). */
+  onError: (error: LoopsCdpError) => void
   /** Each answered batch: what the relay accepted. A throw is reported to onError. */
   onDeliver?: (result: { messages: WireMessage[]; response: BatchResponse }) => void
   /** Backoff base and cap in ms (defaults 1 s and 5 min). */
@@ -96,7 +95,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
   }
   const report = (e: LoopsCdpError) => {
     try {
-      ;(o.onError || ((e) => log(e.message, e)))(e)
+      o.onError(e)
     } catch {}
   }
   const online = () => w.navigator?.onLine !== false
@@ -172,7 +171,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
         if (!(d >= 0))
           d =
             Math.min(o.retryCap ?? 3e5, (o.retryBase ?? 1e3) * 2 ** tries) *
-            (0.5 + (o.random || Math.random)() / 2)
+            (0.5 + Math.random() / 2)
         tries++
         log(`relay ${st}, retry in ${d | 0} ms`)
         clearTimeout(timer)

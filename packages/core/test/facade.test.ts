@@ -447,6 +447,17 @@ describe('createLoopsCdp: skips, errors and debug output', () => {
     expect(c.pending()).toBe(0) // never retried
   })
 
+  it('without onError, writes each delivery error to the debug log once', async () => {
+    const c = cdp({ onError: undefined })
+    const call = track('u1', 'plan:upgraded')
+    c.handle(call)
+    await c.flush()
+    expect(errors).toEqual([])
+    expect(lines.filter((l) => l.startsWith('Relay rejected'))).toEqual([
+      `Relay rejected ${call.messageId}: eventName must not contain ":"`,
+    ])
+  })
+
   it('ignores page, group, alias and screen with a debug line only', async () => {
     const c = cdp()
     for (const type of ['page', 'group', 'alias', 'screen'] as const)
