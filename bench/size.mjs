@@ -171,7 +171,6 @@ const PROBES = [
   {
     name: "tab hand-over (heartbeat index, claim marker, adoption of a closed tab's queue)",
     edits: [
-      { file: Q, from: /\n\s*const staleAfter = [^\n]*/, to: '' },
       {
         file: Q,
         from: /\n\s*\/\/ Tabs \(see the top of this file\)\.[\s\S]*?const beating = setInterval\([^\n]*/,

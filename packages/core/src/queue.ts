@@ -16,6 +16,7 @@ import {
   RelayHttpError,
   RelayRejectedError,
 } from './errors'
+import * as timing from './queue-timing'
 import type { BatchResponse, DebugLogger, KeyValueStorage, Rejection, WireMessage } from './types'
 
 /** The window-shaped globals the queue uses; injectable so Node tests can fire events. */
@@ -44,12 +45,6 @@ export interface DeliveryQueueOptions {
   onError: (error: LoopsCdpError) => void
   /** Each answered batch: what the relay accepted. A throw is reported to onError. */
   onDeliver?: (result: { messages: WireMessage[]; response: BatchResponse }) => void
-  /** Backoff base and cap in ms (defaults 1 s and 5 min). */
-  retryBase?: number
-  retryCap?: number
-  /** Tab hand-over: heartbeat period, and the age after which a queue is adopted (2 s, 8 s). */
-  heartbeatInterval?: number
-  staleAfter?: number
   /** Default `globalThis`, looked up on use (never at import: the module also loads in Node). */
   globals?: QueueGlobals
 }
@@ -70,7 +65,6 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
   const flushInterval = o.flushInterval ?? 500
   const at = Math.min(o.flushAt || 20, 100)
   const max = o.maxQueueSize || 1e3
-  const staleAfter = o.staleAfter ?? 8e3
   const me = Math.random().toString(36).slice(2) // this instance (tab, page load)
   const busy = new Set<string>() // messageIds inside a request right now
   let buf: WireMessage[] = [] // enqueued, not yet in storage (written within 50 ms)
@@ -169,9 +163,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
         const ra = res?.headers.get('retry-after')
         let d = ra ? (+ra >= 0 ? +ra * 1e3 : Date.parse(ra) - now()) : -1
         if (!(d >= 0))
-          d =
-            Math.min(o.retryCap ?? 3e5, (o.retryBase ?? 1e3) * 2 ** tries) *
-            (0.5 + Math.random() / 2)
+          d = Math.min(timing.retryCap, timing.retryBase * 2 ** tries) * (0.5 + Math.random() / 2)
         tries++
         log(`relay ${st}, retry in ${d | 0} ms`)
         clearTimeout(timer)
@@ -245,7 +237,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
 
   // Tabs (see the top of this file).
   const index = () => get<Index>(key) || {}
-  const stale = (t?: number) => !((t as number) > now() - staleAfter)
+  const stale = (t?: number) => !((t as number) > now() - timing.staleAfter)
   const mark = (t: number) => {
     const x = index()
     x[me] = t
@@ -277,7 +269,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
       }, 100)
   }
   beat()
-  const beating = setInterval(beat, o.heartbeatInterval ?? 2e3)
+  const beating = setInterval(beat, timing.heartbeat)
 
   const on: Record<string, () => void> = {
     online: fire,

@@ -3,6 +3,7 @@
 import { afterEach } from 'vitest'
 import type { LoopsCdpError } from '../src/errors'
 import { createDeliveryQueue, type DeliveryQueue, type DeliveryQueueOptions } from '../src/queue'
+import { type QueueTiming, setQueueTiming } from '../src/queue-timing'
 import type { BatchResponse, KeyValueStorage, WireMessage } from '../src/types'
 
 export class MapStorage implements KeyValueStorage {
@@ -48,14 +49,21 @@ export interface Harness {
 const open: DeliveryQueue[] = []
 afterEach(() => {
   for (const q of open.splice(0)) q.close()
+  setQueueTiming() // the defaults
 })
 
-/** A queue with test-friendly defaults (long interval, fast retries); closed after each test. */
+/**
+ * A queue with test-friendly defaults (long interval, fast retries); closed after each test.
+ * Timing is module-wide (queue-timing.ts): it is set here for the queue being made, and applies to
+ * every queue from then on (retries, staleness) until the next makeQueue or the end of the test.
+ */
 export function makeQueue(
   relayUrl: string,
   storage: KeyValueStorage,
-  options: Partial<DeliveryQueueOptions> = {},
+  options: Partial<DeliveryQueueOptions> & QueueTiming = {},
 ): Harness {
+  const { retryBase = 5, retryCap, heartbeat, staleAfter, ...rest } = options
+  setQueueTiming({ retryBase, retryCap, heartbeat, staleAfter })
   const h: Omit<Harness, 'queue'> = { errors: [], logs: [], acked: [] }
   const queue = createDeliveryQueue({
     relayUrl,
@@ -65,12 +73,11 @@ export function makeQueue(
     storage,
     storageKey: 'loops-cdp:q',
     fetch,
-    retryBase: 5,
     globals: fakeWindow(),
     log: (message) => h.logs.push(message),
     onError: (e) => h.errors.push(e),
     onDeliver: ({ messages, response }) => h.acked.push({ accepted: messages, response }),
-    ...options,
+    ...rest,
   })
   open.push(queue)
   return { ...h, queue }

@@ -49,9 +49,9 @@ describe('persistence', () => {
 describe('tab hand-over', () => {
   it('a live tab adopts the queue of a tab that stopped beating; the old one sends nothing', async () => {
     const w1 = offline()
-    const dead = makeQueue(relay.url, storage, { globals: w1, heartbeatInterval: 3_600_000 })
+    const dead = makeQueue(relay.url, storage, { globals: w1, heartbeat: 3_600_000 })
     for (const id of ids(3)) dead.queue.enqueue(event(id))
-    makeQueue(relay.url, storage, { heartbeatInterval: 20, staleAfter: 150 })
+    makeQueue(relay.url, storage, { heartbeat: 20, staleAfter: 150 })
     await waitFor(() => relay.accepted().length === 3, 'adopted queue delivered')
     expect(dead.queue.pending()).toEqual([])
     // The "dead" tab wakes up (e.g. from a frozen state): it has nothing left to send.
@@ -63,10 +63,10 @@ describe('tab hand-over', () => {
 
   it('never takes the queue of a tab that keeps beating', async () => {
     const w1 = offline()
-    const live = makeQueue(relay.url, storage, { globals: w1, heartbeatInterval: 20 })
+    const live = makeQueue(relay.url, storage, { globals: w1, heartbeat: 20 })
     for (const id of ids(3)) live.queue.enqueue(event(id))
     const start = Date.now()
-    const other = makeQueue(relay.url, storage, { heartbeatInterval: 20, staleAfter: 300 })
+    const other = makeQueue(relay.url, storage, { heartbeat: 20, staleAfter: 300 })
     // Let both tabs beat on for several stale periods.
     await waitFor(() => Math.min(...Object.values(index())) > start + 1000, 'beats', 4000)
     expect(relay.requests).toEqual([])
@@ -81,11 +81,11 @@ describe('tab hand-over', () => {
   it('two live tabs claiming the same dead queue deliver it once', async () => {
     const dead = makeQueue(relay.url, storage, {
       globals: offline(),
-      heartbeatInterval: 3_600_000,
+      heartbeat: 3_600_000,
     })
     for (const id of ids(4)) dead.queue.enqueue(event(id))
-    const a = makeQueue(relay.url, storage, { heartbeatInterval: 20, staleAfter: 100 })
-    const b = makeQueue(relay.url, storage, { heartbeatInterval: 20, staleAfter: 100 })
+    const a = makeQueue(relay.url, storage, { heartbeat: 20, staleAfter: 100 })
+    const b = makeQueue(relay.url, storage, { heartbeat: 20, staleAfter: 100 })
     await waitFor(() => relay.accepted().length >= 4, 'adopted queue delivered')
     // Wait until every claim has been settled (markers removed) and both queues are empty.
     await waitFor(

@@ -2,6 +2,8 @@
 // retries and flush() semantics.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { QueueOverflowError, RelayHttpError, RelayRejectedError } from '../src/errors'
+import * as timing from '../src/queue-timing'
+import { setQueueTiming } from '../src/queue-timing'
 import { event, fakeWindow, MapStorage, makeQueue, written } from './queue-helpers'
 import { startRelay, type TestRelay, waitFor } from './relay-server'
 
@@ -46,7 +48,7 @@ describe('batching', () => {
     for (const id of ids(230)) queue.enqueue(event(id))
     await queue.flush() // offline: nothing sent, all kept
     expect(relay.requests).toEqual([])
-    const h = makeQueue(relay.url, storage, { flushAt: 5, heartbeatInterval: 20, staleAfter: 60 })
+    const h = makeQueue(relay.url, storage, { flushAt: 5, heartbeat: 20, staleAfter: 60 })
     await waitFor(() => relay.accepted().length === 230, 'backlog delivered by the next page load')
     await h.queue.flush()
     expect(relay.requests.map((r) => r.batch.length)).toEqual([100, 100, 30])
@@ -177,6 +179,30 @@ describe('retries', () => {
     await waitFor(() => relay.accepted().length === 1, 'delivery')
     const delays = h.logs.filter((l) => l.startsWith('relay 502')).map((l) => l.split(' ').at(-2))
     expect(delays).toEqual(['4', '8', '16', '20'])
+  })
+
+  it('by default retries first within 0.5–1 s and caps the backoff at 5 minutes (DESIGN §5)', async () => {
+    const { retryBase, retryCap, heartbeat, staleAfter } = timing
+    expect({ retryBase, retryCap, heartbeat, staleAfter }).toEqual({
+      retryBase: 1_000,
+      retryCap: 300_000,
+      heartbeat: 2_000, // tab hand-over: a closed tab's queue is adopted after 8 s
+      staleAfter: 8_000,
+    })
+    relay.replies.push({ status: 502 })
+    const h = makeQueue(relay.url, storage)
+    setQueueTiming() // the shipped timing, in place of the harness's 5 ms
+    h.queue.enqueue(event('a'))
+    await h.queue.flush()
+    const delay = Number(
+      h.logs
+        .find((l) => l.startsWith('relay 502'))
+        ?.split(' ')
+        .at(-2),
+    )
+    expect(delay).toBeGreaterThanOrEqual(500)
+    expect(delay).toBeLessThan(1_000)
+    await waitFor(() => relay.accepted().length === 1, 'delivered after the default backoff')
   })
 
   it('uses the lower half of the jitter range when Math.random() is 0', async () => {
