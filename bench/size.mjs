@@ -169,7 +169,7 @@ const Q = 'packages/core/src/queue.ts'
 const I = 'packages/core/src/index.ts'
 const PROBES = [
   {
-    name: "tab hand-over (heartbeat index, claim marker, adoption of a closed tab's queue)",
+    name: "tab hand-over (heartbeat index with claims in it, adoption of a closed tab's queue)",
     edits: [
       {
         file: Q,

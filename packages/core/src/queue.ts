@@ -8,8 +8,9 @@
 //
 // Tabs: each instance owns `${key}:${id}` and beats in the index `key` ({ [id]: lastBeat }; 0 =
 // released at pagehide/close). A queue whose owner stopped beating (closed tab, crash, reload) is
-// adopted by a live instance. localStorage has no transactions, so a claim is "write a marker, wait,
-// re-read": of two tabs claiming at once only the last writer still sees its marker and adopts.
+// adopted by a live instance. localStorage has no transactions, so a claim is "write your id over
+// the owner's beat, wait, re-read": of two tabs claiming at once only the last writer still finds
+// its id and adopts. A claim lost to another tab's beat write is simply made again at the next beat.
 import {
   type LoopsCdpError,
   QueueOverflowError,
@@ -56,7 +57,7 @@ export interface DeliveryQueue {
   close(): void
 }
 
-type Index = Record<string, number>
+type Index = Record<string, number | string>
 
 export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
   const { fetch: send, log, storage: s, storageKey: key, now = Date.now } = o
@@ -237,26 +238,25 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
 
   // Tabs (see the top of this file).
   const index = () => get<Index>(key) || {}
-  const stale = (t?: number) => !((t as number) > now() - timing.staleAfter)
+  const stale = (t?: number | string) => !((t as number) > now() - timing.staleAfter)
   const mark = (t: number) => {
     const x = index()
     x[me] = t
     set(key, x)
-    return x
   }
   const beat = () => {
-    const x = mark(now())
+    const x = index()
+    x[me] = now()
     const dead = Object.keys(x).filter((k) => stale(x[k])) // never this instance: it just beat
-    for (const k of dead) set(`${key}:${k}:claim`, me)
-    // The pause lets a concurrent claimer's marker land first; only the last writer proceeds.
+    for (const k of dead) x[k] = me // the claim: the claimer's id in place of the owner's beat
+    set(key, x)
+    // The pause lets a concurrent claim land first; only the last writer still finds its id.
     if (dead[0])
       setTimeout(() => {
-        for (const k of dead) {
-          const c = `${key}:${k}:claim`
-          const y = index()
-          if (!closed && get(c) === me && stale(y[k])) {
+        const y = index()
+        for (const k of dead)
+          if (!closed && y[k] === me) {
             delete y[k]
-            set(key, y)
             const theirs = load(k)
             // Save before delete: a crash in between duplicates (harmless) instead of losing.
             save(theirs.concat(load()))
@@ -264,8 +264,7 @@ export function createDeliveryQueue(o: DeliveryQueueOptions): DeliveryQueue {
             log(`adopted ${theirs.length} from ${k}`)
             void pump()
           }
-          if (get(c) === me) set(c, 0)
-        }
+        set(key, y)
       }, 100)
   }
   beat()

@@ -19,7 +19,9 @@ const offline = () => {
   w.navigator.onLine = false
   return w
 }
-const index = () => JSON.parse(storage.getItem('loops-cdp:q') ?? '{}') as Record<string, number>
+// { [instance]: last beat }, or the id of the instance claiming that entry's queue.
+const index = () =>
+  JSON.parse(storage.getItem('loops-cdp:q') ?? '{}') as Record<string, number | string>
 const count = (id: string) => relay.accepted().filter((x) => x === id).length
 
 describe('persistence', () => {
@@ -78,6 +80,31 @@ describe('tab hand-over', () => {
     expect(relay.accepted()).toEqual(ids(3))
   })
 
+  it('adopts only while its claim is still the last one written', async () => {
+    // A tab that released its queue at pagehide (beat 0) and left one message behind.
+    storage.setItem('loops-cdp:q', JSON.stringify({ gone: 0 }))
+    storage.setItem('loops-cdp:q:gone', JSON.stringify([event('left')]))
+    const h = makeQueue(relay.url, storage, { heartbeat: 3_600_000 }) // one beat: at start
+    expect(index().gone).toEqual(expect.any(String)) // its claim, in place of the beat
+    // Another tab claims the same queue before the pause is over: it is theirs now.
+    storage.setItem('loops-cdp:q', JSON.stringify({ ...index(), gone: 'other-tab' }))
+    await new Promise((r) => setTimeout(r, 250))
+    expect(relay.requests).toEqual([])
+    expect(h.logs.some((l) => l.startsWith('adopted'))).toBe(false)
+    expect(JSON.parse(storage.getItem('loops-cdp:q:gone') ?? '[]')).toHaveLength(1)
+    expect(index().gone).toBe('other-tab')
+  })
+
+  it('adopts a released queue when nobody else claims it', async () => {
+    storage.setItem('loops-cdp:q', JSON.stringify({ gone: 0 }))
+    storage.setItem('loops-cdp:q:gone', JSON.stringify([event('left')]))
+    const h = makeQueue(relay.url, storage, { heartbeat: 3_600_000 })
+    await waitFor(() => relay.accepted().length === 1, 'adopted and delivered')
+    expect(h.logs).toContain('adopted 1 from gone')
+    expect(storage.getItem('loops-cdp:q:gone')).toBeNull()
+    expect(Object.keys(index())).not.toContain('gone')
+  })
+
   it('two live tabs claiming the same dead queue deliver it once', async () => {
     const dead = makeQueue(relay.url, storage, {
       globals: offline(),
@@ -87,10 +114,11 @@ describe('tab hand-over', () => {
     const a = makeQueue(relay.url, storage, { heartbeat: 20, staleAfter: 100 })
     const b = makeQueue(relay.url, storage, { heartbeat: 20, staleAfter: 100 })
     await waitFor(() => relay.accepted().length >= 4, 'adopted queue delivered')
-    // Wait until every claim has been settled (markers removed) and both queues are empty.
+    // Wait until every claim has been settled (no index entry holds a claimer's id) and both
+    // queues are empty.
     await waitFor(
       () =>
-        ![...storage.map.keys()].some((k) => k.endsWith(':claim')) &&
+        !Object.values(index()).some((v) => typeof v === 'string') &&
         !a.queue.pending()[0] &&
         !b.queue.pending()[0],
       'claims settled',

@@ -365,7 +365,7 @@ describe('writes to storage', () => {
       this.writes.set(key, (this.writes.get(key) ?? 0) + 1)
       super.setItem(key, value)
     }
-    /** Writes to the per-tab queue keys (not the index, not claim markers). */
+    /** Writes to the per-tab queue keys (not the index of beats and claims). */
     queueWrites() {
       let n = 0
       for (const [k, c] of this.writes) if (/^loops-cdp:q:[^:]+$/.test(k)) n += c
