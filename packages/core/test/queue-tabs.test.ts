@@ -70,7 +70,11 @@ describe('tab hand-over', () => {
     const start = Date.now()
     const other = makeQueue(relay.url, storage, { heartbeat: 20, staleAfter: 300 })
     // Let both tabs beat on for several stale periods.
-    await waitFor(() => Math.min(...Object.values(index())) > start + 1000, 'beats', 4000)
+    await waitFor(
+      () => Math.min(...Object.values(index()).map(Number)) > start + 1000,
+      'beats',
+      4000,
+    )
     expect(relay.requests).toEqual([])
     expect(other.queue.pending()).toEqual([])
     expect(live.queue.pending().map((m) => m.messageId)).toEqual(ids(3))
