@@ -2,6 +2,7 @@
 // every request gets 503 + Retry-After, and the relay batches it receives are recorded, so a
 // test can see that a page (even one that is closing) really tried to deliver.
 import { createServer, type Server } from 'node:http'
+import { closeServer, readBody } from './http'
 
 export class MaintenanceServer {
   /** Bodies of the `POST …/v1/batch` requests answered with 503. */
@@ -12,16 +13,11 @@ export class MaintenanceServer {
   static async listen(port: number): Promise<MaintenanceServer> {
     const server = createServer()
     const maintenance = new MaintenanceServer(server)
-    server.on('request', (req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (c: Buffer) => chunks.push(c))
-      req.on('end', () => {
-        if (req.method === 'POST' && req.url?.endsWith('/v1/batch')) {
-          maintenance.batches.push(Buffer.concat(chunks).toString('utf8'))
-        }
-        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
-        res.end('{"error":"down for maintenance"}')
-      })
+    server.on('request', async (req, res) => {
+      const body = await readBody(req)
+      if (req.method === 'POST' && req.url?.endsWith('/v1/batch')) maintenance.batches.push(body)
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
+      res.end('{"error":"down for maintenance"}')
     })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -35,8 +31,7 @@ export class MaintenanceServer {
     return this.batches.filter((b) => b.includes(`"eventName":${JSON.stringify(eventName)}`)).length
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections()
-    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+  close(): Promise<void> {
+    return closeServer(this.server)
   }
 }
