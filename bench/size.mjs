@@ -1,6 +1,6 @@
 // 1. Size: the CDN builds as shipped, the npm entries as a bundler would tree-shake them, and the
 // host SDKs measured the same way (esbuild bundle + minify, node:zlib gzip -9 / brotli q11).
-// Where the bytes go: the shipped pipeline (tsup's esbuild → terser) reproduced in memory and
+// Where the bytes go: the shipped pipeline (tsup's esbuild → scripts/minify-cdn.mjs) reproduced in memory and
 // checked against the shipped file, esbuild's minifier on the same bundle for bytes per module,
 // and removal probes (a feature's code replaced in memory, never on disk).
 // Also runs size-limit (root config) and quotes it. Budget: each CDN build <= 3,072 bytes gzip.
@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { build } from 'esbuild'
+import { minifyCdn, TERSER_OPTIONS } from '../scripts/minify-cdn.mjs'
 import { sizes } from './lib/compress.mjs'
 import { benchDir, installedVersion, outDir, paths, requireBuilt, root } from './lib/env.mjs'
 import { header, saveRaw } from './lib/report.mjs'
@@ -60,13 +61,13 @@ export async function bundle(
 }
 
 // The shipped CDN build is tsup (its esbuild) bundling `src/cdn.ts` as an IIFE — core resolved to
-// its sources through the plugin's tsconfig `paths` — then terser with the options of the
-// plugin's tsup.config.ts. The profile and the probes below rebuild exactly that in memory.
+// its sources through the plugin's tsconfig `paths` — then the tsup plugin of
+// scripts/minify-cdn.mjs (terser, then uglify-js). The profile and the probes below rebuild
+// exactly that in memory, with the same minifyCdn().
 const rootRequire = createRequire(join(root, 'package.json'))
 const tsupEsbuild = () => createRequire(rootRequire.resolve('tsup'))('esbuild')
-const terser = () => rootRequire('terser')
 
-/** The CDN entry of a plugin's tsup.config.ts (the one minified by terser), evaluated in memory. */
+/** The CDN entry of a plugin's tsup.config.ts, evaluated in memory (its minifier stubbed out). */
 async function cdnConfig(pkg) {
   const dir = join(root, 'packages', pkg)
   const out = await tsupEsbuild().build({
@@ -84,6 +85,12 @@ async function cdnConfig(pkg) {
           b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
             contents: 'export const defineConfig = (c) => c',
           }))
+          // The config's plugins are not needed here, and a data: URL module cannot import
+          // terser or uglify-js: minifyCdn is imported above instead.
+          b.onResolve({ filter: /minify-cdn\.mjs$/ }, () => ({ path: 'm', namespace: 'mini' }))
+          b.onLoad({ filter: /.*/, namespace: 'mini' }, () => ({
+            contents: 'export const minifyCdnPlugin = () => ({ name: "minify-cdn" })',
+          }))
         },
       },
     ],
@@ -97,9 +104,9 @@ async function cdnConfig(pkg) {
 }
 
 /**
- * The shipped pipeline, in memory: esbuild bundle (tsup's options for this entry) → terser with
- * tsup's defaults for the format plus the config's terserOptions. `edits` replace text of source
- * modules before esbuild reads them (removal probes); sources on disk are never touched.
+ * The shipped pipeline, in memory: esbuild bundle (tsup's options for this entry), then minifyCdn.
+ * `edits` replace text of source modules before esbuild reads them (removal probes); sources on
+ * disk are never touched.
  */
 async function buildCdn(cfg, { edits = [], minify = false, metafile = false } = {}) {
   const missing = []
@@ -144,23 +151,6 @@ async function buildCdn(cfg, { edits = [], minify = false, metafile = false } = 
 }
 
 const formatOf = (cfg) => (Array.isArray(cfg.format) ? cfg.format[0] : cfg.format)
-
-/** tsup's defaults for the format (src/plugins/terser.ts), then the config's terserOptions. */
-function terserOptionsFor(cfg) {
-  const format = formatOf(cfg)
-  const defaults =
-    format === 'esm'
-      ? { module: true }
-      : format === 'iife' && cfg.globalName
-        ? {}
-        : { toplevel: true }
-  // terser writes into the options object it is given: a fresh copy per call.
-  return { ...defaults, ...structuredClone(cfg.terserOptions ?? {}) }
-}
-
-async function terserMinify(cfg, code) {
-  return (await terser().minify({ 'cdn.global.js': code }, terserOptionsFor(cfg))).code
-}
 
 // Removal probes: what leaving a feature out of the browser build would save. Each edit replaces
 // source text in memory (a probe whose text is no longer found reports "stale"). The variants are
@@ -248,10 +238,10 @@ function breakdown(metafile, dir, totalRaw) {
 async function sourceProfile(pkg, shipped) {
   const cfg = await cdnConfig(pkg)
   const plain = await buildCdn(cfg)
-  const viaTerser = await terserMinify(cfg, plain.bundled)
+  const shippedCode = await minifyCdn(plain.bundled)
   const esb = await buildCdn(cfg, { minify: true, metafile: true })
   const esbCode = esb.bundled
-  const terserSizes = sizes(viaTerser)
+  const shippedSizes = sizes(shippedCode)
   const probes = []
   for (const probe of PROBES) {
     try {
@@ -260,8 +250,8 @@ async function sourceProfile(pkg, shipped) {
         probes.push({ name: probe.name, stale: v.missing })
         continue
       }
-      const s = sizes(await terserMinify(cfg, v.bundled))
-      probes.push({ name: probe.name, gzip: s.gzip, saved: terserSizes.gzip - s.gzip })
+      const s = sizes(await minifyCdn(v.bundled))
+      probes.push({ name: probe.name, gzip: s.gzip, saved: shippedSizes.gzip - s.gzip })
     } catch (error) {
       probes.push({ name: probe.name, failed: String(error?.message ?? error).split('\n')[0] })
     }
@@ -270,19 +260,19 @@ async function sourceProfile(pkg, shipped) {
   let all
   if (ok.length === PROBES.length) {
     const v = await buildCdn(cfg, { edits: PROBES.flatMap((p) => p.edits) })
-    if (!v.missing) all = sizes(await terserMinify(cfg, v.bundled)).gzip
+    if (!v.missing) all = sizes(await minifyCdn(v.bundled)).gzip
   }
   return {
     entry: relative(root, cfg.entry),
     target: cfg.target,
-    terserOptions: terserOptionsFor(cfg),
     bundled: sizes(plain.bundled),
-    terser: terserSizes,
+    shipped: shippedSizes,
+    terser: sizes(await minifyCdn(plain.bundled, { terserOnly: true })),
     esbuild: sizes(esbCode),
-    reproduced: viaTerser.trimEnd() === shipped.toString('utf8').trimEnd(),
+    reproduced: shippedCode.trimEnd() === shipped.toString('utf8').trimEnd(),
     modules: breakdown(esb.metafile, cfg.dir, Buffer.byteLength(esbCode)),
     probes,
-    allProbes: all === undefined ? undefined : { gzip: all, saved: terserSizes.gzip - all },
+    allProbes: all === undefined ? undefined : { gzip: all, saved: shippedSizes.gzip - all },
   }
 }
 
@@ -455,12 +445,13 @@ export async function runSize() {
       const p = profiles[k]
       const gz = cdn[k].gzip
       return [
-        `Where the bytes go — ${k}-plugin: \`${p.entry}\` bundled as the shipped build is (tsup's esbuild, ${p.target} IIFE, core from source through the plugin's tsconfig \`paths\`; ${fmt.int(p.bundled.raw)} B unminified). That one bundle through two minifiers:`,
+        `Where the bytes go — ${k}-plugin: \`${p.entry}\` bundled as the shipped build is (tsup's esbuild, ${p.target} IIFE, core from source through the plugin's tsconfig \`paths\`; ${fmt.int(p.bundled.raw)} B unminified). That one bundle through three minifiers:`,
         '',
-        `- terser as tsup runs it with tsup.config.ts (\`${JSON.stringify(p.terserOptions)}\`): ${fmt.int(p.terser.raw)} B min, **${fmt.int(p.terser.gzip)} B gzip**, ${fmt.int(p.terser.brotli)} B brotli — ${p.reproduced ? 'byte-identical to the shipped file' : `NOT identical to the measured file (${fmt.int(gz)} B gzip): the sources changed after it was built`}`,
-        `- esbuild --minify: ${fmt.int(p.esbuild.raw)} B min, ${fmt.int(p.esbuild.gzip)} B gzip, ${fmt.int(p.esbuild.brotli)} B brotli (terser saves ${fmt.int(p.esbuild.gzip - p.terser.gzip)} B gzip, ${fmt.pct((p.esbuild.gzip - p.terser.gzip) / p.esbuild.gzip)})`,
+        `- as shipped, \`minifyCdn\` of scripts/minify-cdn.mjs (terser \`${JSON.stringify(TERSER_OPTIONS)}\`, then uglify-js in module mode, wrapped again in a strict IIFE): ${fmt.int(p.shipped.raw)} B min, **${fmt.int(p.shipped.gzip)} B gzip**, ${fmt.int(p.shipped.brotli)} B brotli — ${p.reproduced ? 'byte-identical to the shipped file' : `NOT identical to the measured file (${fmt.int(gz)} B gzip): the sources changed after it was built`}`,
+        `- terser alone (the same options; what shipped until 2026-12-02): ${fmt.int(p.terser.raw)} B min, ${fmt.int(p.terser.gzip)} B gzip, ${fmt.int(p.terser.brotli)} B brotli (uglify-js after it saves ${fmt.int(p.terser.gzip - p.shipped.gzip)} B gzip, ${fmt.pct((p.terser.gzip - p.shipped.gzip) / p.terser.gzip)})`,
+        `- esbuild --minify: ${fmt.int(p.esbuild.raw)} B min, ${fmt.int(p.esbuild.gzip)} B gzip, ${fmt.int(p.esbuild.brotli)} B brotli (the shipped minifier saves ${fmt.int(p.esbuild.gzip - p.shipped.gzip)} B gzip, ${fmt.pct((p.esbuild.gzip - p.shipped.gzip) / p.esbuild.gzip)})`,
         '',
-        'Minified bytes per module (esbuild metafile of the esbuild-minified build, before compression; terser output has no per-module map):',
+        'Minified bytes per module (esbuild metafile of the esbuild-minified build, before compression; terser and uglify-js output has no per-module map):',
         '',
         table(
           ['module', 'min bytes', 'share'],
@@ -469,7 +460,7 @@ export async function runSize() {
         '',
       ]
     }),
-    'Removal probes: gzip bytes the CDN build would lose without a feature. Each variant is the shipped pipeline (esbuild bundle → terser as configured) with the named code replaced in memory by a no-op (sources untouched); variants are built and measured, not run.',
+    'Removal probes: gzip bytes the CDN build would lose without a feature. Each variant is the shipped pipeline (esbuild bundle → minifyCdn) with the named code replaced in memory by a no-op (sources untouched); variants are built and measured, not run.',
     '',
     table(
       ['feature left out', 'segment-plugin saves', 'rudder-plugin saves'],
@@ -480,7 +471,7 @@ export async function runSize() {
             const r = profiles[k].probes[i]
             if (r.stale) return 'stale (source text not found)'
             if (r.failed) return `build failed: ${r.failed}`
-            return `${fmt.int(r.saved)} B (${fmt.pct(r.saved / profiles[k].terser.gzip)})`
+            return `${fmt.int(r.saved)} B (${fmt.pct(r.saved / profiles[k].shipped.gzip)})`
           }),
         ]),
         [
