@@ -1,8 +1,8 @@
 // 1. Size: the CDN builds as shipped, the npm entries as a bundler would tree-shake them, and the
 // host SDKs measured the same way (esbuild bundle + minify, node:zlib gzip -9 / brotli q11).
-// Where the bytes go: the shipped pipeline (tsup's esbuild → scripts/minify-cdn.mjs) reproduced in memory and
-// checked against the shipped file, esbuild's minifier on the same bundle for bytes per module,
-// and removal probes (a feature's code replaced in memory, never on disk).
+// Where the bytes go: the shipped pipeline (tsup's esbuild → scripts/minify-cdn.mjs) reproduced in
+// memory and checked against the shipped file, esbuild's minifier on the same bundle for bytes per
+// module, and removal probes (a feature's code replaced in memory, never on disk).
 // Also runs size-limit (root config) and quotes it. Budget: each CDN build <= 3,072 bytes gzip.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
