@@ -1,22 +1,22 @@
-// The relay's HTTP surface (DESIGN §3) as a hono app: routes, CORS and the Origin allow list,
-// 404/405 with Allow, JSON errors. The batch endpoint itself is in batch.ts; delivery is behind
-// `submit`, so the same app serves the direct and the queue modes.
-
-import type { WireMessage } from '@loops-cdp/core/protocol'
+// The relay's HTTP surface as a hono app. One middleware per concern, in this order for
+// POST /v1/batch: origin + CORS (middleware/origin.ts) → per-client limit, checked before the
+// body is read (middleware/client-limit.ts) → content type + body cap (middleware/body-limit.ts)
+// → the batch handler (batch.ts). Every error is thrown as a RelayHttpError (an HTTPException)
+// and answered `{ "error": "…" }` by the one onError below; 404 and 405 (with Allow) too.
+// Delivery is behind `submit`, so the same app serves the direct and the queue modes.
 import { Hono } from 'hono'
-import { createBatchHandler } from './batch'
-import type { ClientRateLimiter } from './client-rate-limit'
+import { HTTPException } from 'hono/http-exception'
+import { type BatchDeps, createBatchHandler } from './batch'
+import type { ClientIpResolver } from './client-address'
 import type { RelayConfig } from './config'
-import type { SubmitResult } from './delivery/types'
-import { describeError, type RelayLogger } from './log'
-import type { RelayMetrics } from './metrics'
-import { createOriginCheck } from './origin'
-import type { Policy } from './policy'
+import type { RelayEnv } from './http-env'
+import { errorResponse, RelayHttpError } from './http-error'
+import { describeError } from './log'
+import { bodyLimit } from './middleware/body-limit'
+import { clientLimit } from './middleware/client-limit'
+import { originPolicy } from './middleware/origin'
 
-export interface RequestInfo {
-  /** The peer address when the server knows it (the CLI passes the socket's). */
-  clientIp?: string
-}
+export type { RequestInfo } from './http-env'
 
 export interface HealthInfo {
   ok: true
@@ -26,97 +26,78 @@ export interface HealthInfo {
   queueDepth: number
 }
 
-export interface AppDeps {
+export interface AppDeps extends BatchDeps {
   config: RelayConfig
-  policy: Policy
-  /** Per client (IP + anonymous id). */
-  limiter: ClientRateLimiter
-  /** Per IP, looser: rotating anonymous ids must not lift the limit. */
-  addressLimiter: ClientRateLimiter
-  metrics: RelayMetrics
-  logger: RelayLogger
-  /** Hands accepted messages to the delivery mode; may throw (the client then retries). */
-  submit(items: Array<{ index: number; message: WireMessage }>): Promise<SubmitResult>
-  /** Status for an envelope whose messages were all rejected (200 direct, 202 queue). */
-  emptyStatus: 200 | 202
+  /** The mount's own way to find the client address (see client-address.ts). */
+  clientIp?: ClientIpResolver | undefined
   health(): HealthInfo
 }
-
-export type AppEnv = { Bindings: RequestInfo }
-
-/** Builds a JSON `{ error }` answer and counts it. */
-export type Fail = (status: number, error: string, headers?: Record<string, string>) => Response
 
 const BATCH_METHODS = 'OPTIONS, POST'
 const READ_METHODS = 'GET, HEAD'
 
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+const methodNotAllowed = (allow: string) => () => {
+  throw new RelayHttpError(405, 'Method not allowed', { allow })
+}
+
+export function createApp(deps: AppDeps): Hono<RelayEnv> {
   const { config, metrics, logger } = deps
-  const origins = createOriginCheck(config.allowedOrigins)
-  const app = config.basePath ? new Hono<AppEnv>().basePath(config.basePath) : new Hono<AppEnv>()
+  const app = config.basePath
+    ? new Hono<RelayEnv>().basePath(config.basePath)
+    : new Hono<RelayEnv>()
 
-  const fail: Fail = (status, error, headers) => {
-    metrics.request(status)
-    return new Response(JSON.stringify({ error }), {
-      status,
-      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-    })
-  }
-
-  // Security headers on every answer; these are API responses, never cached or sniffed.
+  // These are API answers: never cached, never sniffed.
   app.use('*', async (c, next) => {
     await next()
     c.res.headers.set('cache-control', 'no-store')
     c.res.headers.set('x-content-type-options', 'nosniff')
   })
 
-  // Origin check and CORS headers for the batch endpoint (the only one browsers call).
-  app.use('/v1/batch', async (c, next) => {
-    const origin = c.req.header('origin')
-    if (origin === undefined) return next() // same-origin GETs, servers, curl
-    const host = c.req.header('host') ?? new URL(c.req.url).host
-    if (!origins.allows(origin, host)) return fail(403, 'Origin not allowed')
-    await next()
-    const headers = c.res.headers
-    headers.set('access-control-allow-origin', origin)
-    headers.append('vary', 'Origin')
-    // The browser queue reads Retry-After on 429/503 to time its next try.
-    headers.set('access-control-expose-headers', 'Retry-After')
-  })
-
-  app.options('/v1/batch', (c) => {
-    if (c.req.header('origin') === undefined) {
-      return c.body(null, 204, { allow: BATCH_METHODS })
-    }
-    const requested = c.req.header('access-control-request-headers') ?? ''
-    // Echo only header-name tokens: the plugin may add custom headers (`headers` option).
-    const allowHeaders = /^[\w-]+(\s*,\s*[\w-]+)*$/.test(requested) ? requested : 'Content-Type'
-    return c.body(null, 204, {
-      'access-control-allow-methods': 'POST, OPTIONS',
-      'access-control-allow-headers': allowHeaders,
-      'access-control-max-age': '86400',
-      vary: 'Access-Control-Request-Headers',
-    })
-  })
-
-  app.post('/v1/batch', createBatchHandler(deps, fail))
-
-  app.all('/v1/batch', () => fail(405, 'Method not allowed', { allow: BATCH_METHODS }))
+  app.use('/v1/batch', originPolicy(config.allowedOrigins))
+  // A preflight was answered by cors(); this is an OPTIONS without Origin (no browser).
+  app.options('/v1/batch', (c) => c.body(null, 204, { allow: BATCH_METHODS }))
+  app.post(
+    '/v1/batch',
+    clientLimit({
+      limit: config.clientRateLimit,
+      trustProxy: config.trustProxy,
+      clientIp: deps.clientIp,
+      onNoClientAddress: () =>
+        logger.log(
+          'warn',
+          'per-client rate limit is off: requests carry no client address. Pass ' +
+            'createRelay({ clientIp }) or set RELAY_TRUST_PROXY to the number of proxies in front',
+        ),
+      onLimited: (count) => metrics.rejected('rate_limited', count),
+    }),
+    bodyLimit({ maxBytes: config.maxBodyBytes }),
+    createBatchHandler(deps),
+  )
+  app.all('/v1/batch', methodNotAllowed(BATCH_METHODS))
 
   app.get('/health', (c) => c.json(deps.health()))
-  app.all('/health', () => fail(405, 'Method not allowed', { allow: READ_METHODS }))
+  app.all('/health', methodNotAllowed(READ_METHODS))
 
   if (config.metrics) {
     app.get('/metrics', (c) =>
       c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
     )
-    app.all('/metrics', () => fail(405, 'Method not allowed', { allow: READ_METHODS }))
+    app.all('/metrics', methodNotAllowed(READ_METHODS))
   }
 
-  app.notFound(() => fail(404, 'Not found'))
+  app.notFound(() => {
+    metrics.request(404)
+    return errorResponse(404, 'Not found')
+  })
   app.onError((error) => {
+    if (error instanceof HTTPException) {
+      metrics.request(error.status)
+      const headers = error instanceof RelayHttpError ? error.headers : {}
+      return errorResponse(error.status, error.message || 'Request refused', headers)
+    }
     logger.log('error', 'request failed', { error: describeError(error) })
-    return fail(500, 'Internal error')
+    metrics.request(500)
+    return errorResponse(500, 'Internal error')
   })
   return app
 }

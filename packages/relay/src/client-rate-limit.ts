@@ -1,10 +1,14 @@
-// Per-client limit (DESIGN §3): `limit` messages per minute per client key (IP + anonymous id),
-// as a token bucket so a burst up to the limit passes and the rest is spread over the minute.
-// In-memory and per instance: it protects this process from one noisy or hostile client.
+// Per-client limit: `limit` messages per minute per key, as a token bucket so a burst up to the
+// limit passes and the rest is spread over the minute. Every message is charged: a batch larger
+// than what is left passes only on a full bucket and leaves it in debt, so 100 messages at
+// 10 per minute cost ten minutes. In-memory and per instance: it protects this process from one
+// noisy or hostile client.
 
 export interface ClientRateLimiter {
-  /** Takes `count` messages' worth of tokens, or none at all. */
+  /** Charges `count` messages, or nothing at all when the bucket cannot take them. */
   take(key: string, count: number): RateDecision
+  /** Without charging: can this key send one message now? (The check before a body is read.) */
+  peek(key: string): RateDecision
   size(): number
 }
 
@@ -66,11 +70,18 @@ export function createClientRateLimiter(options: ClientRateLimitOptions): Client
     take(key, count) {
       if (limit === 0 || count <= 0) return { ok: true }
       const bucket = bucketFor(key)
-      // A batch bigger than the whole budget can pass once the bucket is full.
+      // A batch bigger than the whole budget passes on a full bucket, and the bucket owes the rest.
       const needed = Math.min(count, limit)
       if (bucket.tokens < needed) return deny(bucket, needed)
-      bucket.tokens -= needed
+      bucket.tokens -= count
       return { ok: true }
+    },
+    peek(key) {
+      if (limit === 0) return { ok: true }
+      const bucket = buckets.get(key)
+      if (bucket === undefined) return { ok: true }
+      const tokens = Math.min(limit, bucket.tokens + (now() - bucket.updatedAt) * perMs)
+      return tokens >= 1 ? { ok: true } : deny({ tokens, updatedAt: now() }, 1)
     },
     size: () => buckets.size,
   }

@@ -1,5 +1,5 @@
 // Relay configuration: one typed object with defaults, built from explicit options, from the
-// environment (DESIGN §5 names) or from CLI flags (see flags.ts). Pure: no Node imports, so it
+// environment (the names in README.md) or from CLI flags (see flags.ts). Pure: no Node imports, so it
 // loads in Workers, Deno and Bun too.
 
 export type RelayMode = 'direct' | 'queue' | 'redis'
@@ -39,8 +39,14 @@ export interface RelayConfig {
    * is where an app developer sees why a property did not reach Loops.
    */
   debug: boolean
-  /** Take the client IP from X-Forwarded-For / X-Real-IP even when the socket address is known. */
-  trustProxy: boolean
+  /**
+   * Proxies in front of the relay (hops): the client is the `trustProxy`-th address from the
+   * right of X-Forwarded-For, the one the outermost of your own proxies appended. 0 = no proxy:
+   * the socket address (forwarding headers are ignored).
+   */
+  trustProxy: number
+  /** Queue mode: above this many queued messages a batch gets 503 "Relay queue is full". */
+  maxQueue: number
   /** Path prefix the relay is mounted under, e.g. `/loops` for a Next.js `app/loops/[...path]`. */
   basePath: string
 }
@@ -59,7 +65,8 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   allowResubscribe: false,
   metrics: false,
   debug: false,
-  trustProxy: false,
+  trustProxy: 0,
+  maxQueue: 100_000,
   basePath: '',
 })
 
@@ -75,10 +82,17 @@ export class ConfigError extends Error {
 
 const MODES: readonly RelayMode[] = ['direct', 'queue', 'redis']
 
+/** What resolveConfig takes: any setting may be left out; `trustProxy: true` still means 1 hop. */
+export type RelayConfigInput = Partial<Omit<RelayConfig, 'trustProxy'>> & {
+  trustProxy?: number | boolean
+}
+
 /** Fills defaults and checks every value. Throws `ConfigError`. */
-export function resolveConfig(input: Partial<RelayConfig> = {}): RelayConfig {
+export function resolveConfig(input: RelayConfigInput = {}): RelayConfig {
   const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))
-  const config: RelayConfig = { ...DEFAULT_CONFIG, ...defined }
+  const config: RelayConfig = { ...DEFAULT_CONFIG, ...defined } as RelayConfig
+  const trust: unknown = config.trustProxy
+  if (typeof trust === 'boolean') config.trustProxy = trust ? 1 : 0
   if (!MODES.includes(config.mode)) {
     throw new ConfigError('mode', `must be one of ${MODES.join(', ')}`)
   }
@@ -87,6 +101,8 @@ export function resolveConfig(input: Partial<RelayConfig> = {}): RelayConfig {
   checkInt('clientRateLimit', config.clientRateLimit, 0, 10_000_000)
   checkInt('maxBodyBytes', config.maxBodyBytes, 1024, 64 * 1024 * 1024)
   checkInt('maxBatch', config.maxBatch, 1, 10_000)
+  checkInt('trustProxy', config.trustProxy, 0, 32)
+  checkInt('maxQueue', config.maxQueue, 1, 100_000_000)
   try {
     new URL(config.loopsApiUrl)
   } catch {
@@ -112,8 +128,8 @@ function normalizeBasePath(path: string): string {
 
 type Env = Record<string, string | undefined>
 
-/** Reads the DESIGN §5 environment names. Unset or empty variables are left out. */
-export function configFromEnv(env: Env): Partial<RelayConfig> {
+/** Reads the relay's environment variables (README.md). Unset or empty variables are left out. */
+export function configFromEnv(env: Env): RelayConfigInput {
   const str = (name: string) => {
     const value = env[name]?.trim()
     return value === undefined || value === '' ? undefined : value
@@ -140,7 +156,8 @@ export function configFromEnv(env: Env): Partial<RelayConfig> {
     allowResubscribe: parseBool('RELAY_ALLOW_RESUBSCRIBE', str('RELAY_ALLOW_RESUBSCRIBE')),
     metrics: parseBool('RELAY_METRICS', str('RELAY_METRICS')),
     debug: parseBool('RELAY_DEBUG', str('RELAY_DEBUG')),
-    trustProxy: parseBool('RELAY_TRUST_PROXY', str('RELAY_TRUST_PROXY')),
+    trustProxy: parseHops('RELAY_TRUST_PROXY', str('RELAY_TRUST_PROXY')),
+    maxQueue: parseIntSetting('RELAY_MAX_QUEUE', str('RELAY_MAX_QUEUE')),
     basePath: str('RELAY_BASE_PATH'),
   }
 }
@@ -165,6 +182,17 @@ export function parseBool(setting: string, value: string | undefined): boolean |
   if (['1', 'true', 'yes', 'on'].includes(lower)) return true
   if (['0', 'false', 'no', 'off'].includes(lower)) return false
   throw new ConfigError(setting, 'must be true or false')
+}
+
+/** Proxy hops: an integer, or true / false (1 / 0) as older set-ups wrote it. */
+export function parseHops(setting: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (/^\d+$/.test(value)) return Number(value)
+  try {
+    return parseBool(setting, value) ? 1 : 0
+  } catch {
+    throw new ConfigError(setting, 'must be a number of proxy hops (0, 1, 2 …) or true / false')
+  }
 }
 
 export function parseMode(setting: string, value: string): RelayMode {

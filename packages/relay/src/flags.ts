@@ -1,4 +1,4 @@
-// CLI flags mirror the environment (DESIGN §5): each flag names one variable, and a flag wins over
+// CLI flags mirror the environment (README.md): each flag names one variable, and a flag wins over
 // the variable. Secrets (LOOPS_API_KEY, RELAY_IDENTITY_SECRET) have no flag on purpose: a command
 // line is visible to every user of the machine (`ps`), the environment is not.
 
@@ -25,6 +25,7 @@ export const FLAGS: Record<string, [env: string, boolean?]> = {
   '--metrics': ['RELAY_METRICS', true],
   '--debug': ['RELAY_DEBUG', true],
   '--trust-proxy': ['RELAY_TRUST_PROXY', true],
+  '--max-queue': ['RELAY_MAX_QUEUE'],
   '--base-path': ['RELAY_BASE_PATH'],
 }
 
@@ -73,5 +74,16 @@ ${Object.entries(FLAGS)
   .join('\n')}
   --help                            this text
 
-Defaults: PORT 8787, RELAY_MODE queue, LOOPS_API_URL https://app.loops.so/api.
+Defaults: PORT 8787, RELAY_MODE queue, LOOPS_API_URL https://app.loops.so/api,
+RELAY_MAX_QUEUE 100000 (queued messages; past it a batch gets 503 "Relay queue is full").
+
+RELAY_ALLOWED_ORIGINS: an Origin is allowed only when listed with its scheme, host and port
+(https://app.example.com, https://*.example.com, or *). A relay served on the app's own origin
+lists that origin too: browsers send Origin on same-origin POSTs.
+
+RELAY_TRUST_PROXY: the number of proxies in front of the relay (--trust-proxy alone = 1). The
+client is then the N-th address from the right of X-Forwarded-For; 0 (default) = the socket
+address, forwarding headers ignored.
+
+Timeouts: request headers within 15 s, the whole request within 30 s (then 408).
 `

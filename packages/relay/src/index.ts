@@ -2,12 +2,14 @@
 // userHash helper for app backends, and the named errors.
 
 export type { HealthInfo, RequestInfo } from './app'
+export type { ClientIpResolver } from './client-address'
 export {
   ConfigError,
   configFromEnv,
   DEFAULT_CONFIG,
   isLoopbackUrl,
   type RelayConfig,
+  type RelayConfigInput,
   type RelayMode,
   resolveConfig,
 } from './config'

@@ -1,10 +1,14 @@
-// The Origin allow list (DESIGN §3). Browsers send `Origin` on every cross-origin request and on
-// same-origin POSTs, so an Origin naming the relay's own host is always allowed; any other must
-// be listed. Entries: exact origins, `https://*.example.com` (subdomains only), or `*`.
+// The Origin allow list: an origin is allowed only when it is listed — scheme, host and port.
+// Entries: exact origins (`https://app.example.com`), `https://*.example.com` (subdomains only,
+// that scheme only), `null` (sandboxed iframes, file:// pages) when listed on purpose, or `*`.
+//
+// There is no "same host as the relay" rule: the Host header is chosen by whoever resolved the
+// name, so a DNS-rebinding page (Origin http://attacker.example, Host attacker.example) would
+// pass it. Browsers send Origin on same-origin POSTs too, so a relay mounted inside the app
+// lists the app's own origin.
 
 export interface OriginCheck {
-  /** `host` is the request's own host (Host header or URL), for the same-origin case. */
-  allows(origin: string, host: string | undefined): boolean
+  allows(origin: string): boolean
 }
 
 export function createOriginCheck(allowed: readonly string[]): OriginCheck {
@@ -14,9 +18,10 @@ export function createOriginCheck(allowed: readonly string[]): OriginCheck {
   for (const entry of allowed) {
     const match = /^([a-z][a-z0-9+.-]*):\/\/\*\.(.+)$/i.exec(entry.trim())
     if (match?.[1] && match[2]) {
-      wildcards.push({ scheme: match[1].toLowerCase(), suffix: `.${normalizeHost(match[2])}` })
+      const suffix = normalizeOrigin(`${match[1]}://${match[2]}`)
+      if (suffix) wildcards.push({ scheme: `${match[1].toLowerCase()}:`, suffix: hostPart(suffix) })
     } else if (entry.trim() === 'null') {
-      exact.add('null') // sandboxed iframes and file:// pages, only when listed on purpose
+      exact.add('null')
     } else {
       const normalized = normalizeOrigin(entry)
       if (normalized) exact.add(normalized)
@@ -24,31 +29,36 @@ export function createOriginCheck(allowed: readonly string[]): OriginCheck {
   }
 
   return {
-    allows(origin, host) {
+    allows(origin) {
       if (any) return true
       if (origin === 'null') return exact.has('null')
       const normalized = normalizeOrigin(origin)
       if (normalized === undefined) return false
       if (exact.has(normalized)) return true
       const url = new URL(normalized)
-      if (host !== undefined && url.host === normalizeHost(host)) return true
-      const scheme = url.protocol.slice(0, -1)
-      return wildcards.some((w) => w.scheme === scheme && url.hostname.endsWith(w.suffix))
+      // `.example.com:8443` must match the host and the port of the entry.
+      return wildcards.some(
+        (w) =>
+          w.scheme === url.protocol &&
+          `.${url.host}`.endsWith(`.${w.suffix}`) &&
+          url.host !== w.suffix,
+      )
     },
   }
 }
 
+/** `scheme://host[:port]` with the host lower-cased and a default port dropped; else undefined. */
 function normalizeOrigin(value: string): string | undefined {
   try {
     const url = new URL(value.trim())
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
-    return url.origin // lower-cases the host and drops default ports and any path
+    return url.origin
   } catch {
     return undefined
   }
 }
 
-function normalizeHost(host: string): string {
-  const lower = host.trim().toLowerCase().replace(/\.$/, '')
-  return lower.replace(/:443$|:80$/, '')
+/** `host[:port]` of a normalized origin. */
+function hostPart(origin: string): string {
+  return new URL(origin).host
 }

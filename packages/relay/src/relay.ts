@@ -3,9 +3,14 @@
 // and logs, and runs the start-up key check that /health reports.
 
 import { createApp, type HealthInfo, type RequestInfo } from './app'
-import { ADDRESS_LIMIT_FACTOR } from './batch'
-import { createClientRateLimiter } from './client-rate-limit'
-import { ConfigError, isLoopbackUrl, type RelayConfig, resolveConfig } from './config'
+import type { ClientIpResolver } from './client-address'
+import {
+  ConfigError,
+  isLoopbackUrl,
+  type RelayConfig,
+  type RelayConfigInput,
+  resolveConfig,
+} from './config'
 import { createDirectMode } from './delivery/direct'
 import type { DeliveryMode, DeliveryModeOptions, DeliveryOutcome } from './delivery/types'
 import { createLogger, type LogSink } from './log'
@@ -14,7 +19,14 @@ import { createMetrics } from './metrics'
 import { createPacer } from './pacer'
 import { createPolicy } from './policy'
 
-export interface RelayOptions extends Partial<RelayConfig> {
+export interface RelayOptions extends RelayConfigInput {
+  /**
+   * The client address of a request, for the per-client rate limit, where the server passes
+   * none (a framework route handler): e.g. `(request) => request.headers.get('x-vercel-forwarded-for')`
+   * on a platform that sets that header itself. Without it (and without `trustProxy`) a mount
+   * has no per-client limit, and says so in a warning at the first batch.
+   */
+  clientIp?: ClientIpResolver
   /** Where log lines go (default: JSON lines on stdout/stderr). */
   logSink?: LogSink
   /** fetch used for Loops calls (default: the global one). */
@@ -36,7 +48,7 @@ export interface Relay {
 const LOOPBACK_PLACEHOLDER_KEY = 'loops-relay-emulator'
 
 export function createRelay(options: RelayOptions = {}): Relay {
-  const { logSink, fetch: customFetch, ...input } = options
+  const { logSink, fetch: customFetch, clientIp, ...input } = options
   const config = resolveConfig(input)
   if (config.mode === 'redis') {
     throw new ConfigError('mode', 'redis mode is not available yet; use "queue" or "direct"')
@@ -86,7 +98,11 @@ export function createRelay(options: RelayOptions = {}): Relay {
   async function openMode(): Promise<DeliveryMode> {
     if (config.mode === 'direct') return createDirectMode(modeOptions)
     const { createSqliteQueueMode } = await import('./delivery/sqlite-queue')
-    return createSqliteQueueMode({ ...modeOptions, dataDir: config.dataDir })
+    return createSqliteQueueMode({
+      ...modeOptions,
+      dataDir: config.dataDir,
+      maxDepth: config.maxQueue,
+    })
   }
 
   async function checkKey(): Promise<void> {
@@ -126,10 +142,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
   const app = createApp({
     config,
     policy: createPolicy(config),
-    limiter: createClientRateLimiter({ limit: config.clientRateLimit }),
-    addressLimiter: createClientRateLimiter({
-      limit: config.clientRateLimit * ADDRESS_LIMIT_FACTOR,
-    }),
+    clientIp,
     metrics,
     logger,
     emptyStatus: config.mode === 'direct' ? 200 : 202,

@@ -1,76 +1,29 @@
-// Wire message → Loops request body (reference/loops-api.md §4.3, §4.8). Properties are spread at
-// the top level first, so the keys the message owns always win; reserved names never pass.
-import {
-  MESSAGE_OWNED_KEYS,
-  RESERVED_PROPERTY_NAMES,
-  type WireMessage,
-} from '@loops-cdp/core/protocol'
-import type { LoopsContactBody, LoopsEventBody, LoopsValue } from './loops-client'
+// Wire message → Loops request body. Only a mapping: Loops' rules (reserved and owned names,
+// value types, lengths, no null in event properties, boolean mailing lists) were applied once,
+// by core's validator, which rebuilt every message the relay accepts; policy (policy.ts) then
+// removed what the operator does not allow. Contact properties are spread first, so the fields
+// a message owns are written last.
+import type { WireMessage } from '@loops-cdp/core/protocol'
+import type { LoopsContactBody, LoopsEventBody } from './loops-client'
 
 export type ContactWire = Extract<WireMessage, { type: 'contact' }>
 export type EventWire = Extract<WireMessage, { type: 'event' }>
 
-/** Keys a message owns (core's list): a property of the same name is dropped, never let through. */
-export const OWNED_KEYS: ReadonlySet<string> = new Set(MESSAGE_OWNED_KEYS)
-
-/** Names Loops reserves (core's list, loops-api.md §6.2). */
-export const RESERVED_KEYS: ReadonlySet<string> = new Set(RESERVED_PROPERTY_NAMES)
-
-/** Contact properties as top-level keys; `null` passes (it clears the value in Loops). */
-export function topLevelProperties(
-  properties: Record<string, unknown> | undefined,
-): Record<string, LoopsValue> {
-  const out: Record<string, LoopsValue> = {}
-  if (!properties) return out
-  for (const [key, value] of Object.entries(properties)) {
-    if (OWNED_KEYS.has(key) || RESERVED_KEYS.has(key)) continue
-    if (isLoopsValue(value)) out[key] = value
-  }
-  return out
-}
-
 export function toContactBody(message: ContactWire): LoopsContactBody {
-  const body: LoopsContactBody = topLevelProperties(message.properties)
+  const body: LoopsContactBody = { ...message.properties }
   if (message.email !== undefined) body.email = message.email
   if (message.userId !== undefined) body.userId = message.userId
-  if (message.mailingLists) body.mailingLists = booleansOnly(message.mailingLists)
-  if (typeof message.subscribed === 'boolean') body.subscribed = message.subscribed
+  if (message.mailingLists) body.mailingLists = message.mailingLists
+  if (message.subscribed !== undefined) body.subscribed = message.subscribed
   return body
 }
 
 export function toEventBody(message: EventWire): LoopsEventBody {
-  const body: LoopsEventBody = {
-    ...topLevelProperties(message.contactProperties),
-    eventName: message.eventName,
-  }
+  const body: LoopsEventBody = { ...message.contactProperties, eventName: message.eventName }
   if (message.email !== undefined) body.email = message.email
   if (message.userId !== undefined) body.userId = message.userId
   if (message.eventProperties) {
-    // Event properties take no null (loops-api.md §6.3).
-    const props: Record<string, string | number | boolean> = {}
-    for (const [key, value] of Object.entries(message.eventProperties)) {
-      if (value !== null && isLoopsValue(value)) props[key] = value
-    }
-    body.eventProperties = props
+    body.eventProperties = message.eventProperties as LoopsEventBody['eventProperties']
   }
-  // Events carry mailing lists only if core ever puts them on the message (DESIGN §2: it doesn't).
-  const lists = (message as { mailingLists?: unknown }).mailingLists
-  if (isRecord(lists)) body.mailingLists = booleansOnly(lists)
   return body
-}
-
-function isLoopsValue(value: unknown): value is LoopsValue {
-  if (value === null) return true
-  if (typeof value === 'number') return Number.isFinite(value)
-  return typeof value === 'string' || typeof value === 'boolean'
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function booleansOnly(lists: Record<string, unknown>): Record<string, boolean> {
-  const out: Record<string, boolean> = {}
-  for (const [id, on] of Object.entries(lists)) if (typeof on === 'boolean') out[id] = on
-  return out
 }

@@ -63,11 +63,11 @@ describe('Origin allow list', () => {
     expect(corsHeaders(res)).toEqual([])
   })
 
-  it('allows an Origin naming the relay itself (same-origin POST) even with an empty list', async () => {
+  it('refuses an Origin naming the relay itself unless it is listed (no same-host rule)', async () => {
     const { relay } = relayFor(emu)
-    const res = await request(relay, '/v1/batch', send('http://relay.test'))
-    expect(res.status).toBe(200)
-    expect((await request(relay, '/v1/batch', send('https://other.example'))).status).toBe(403)
+    expect((await request(relay, '/v1/batch', send('http://relay.test'))).status).toBe(403)
+    const listed = relayFor(emu, { allowedOrigins: ['http://relay.test'] }).relay
+    expect((await request(listed, '/v1/batch', send('http://relay.test'))).status).toBe(200)
   })
 
   it('allows every origin with "*"', async () => {
@@ -101,16 +101,9 @@ describe('preflight (OPTIONS /v1/batch)', () => {
     )
     expect(res.status).toBe(204)
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
-    expect(res.headers.get('access-control-allow-methods')).toBe('POST, OPTIONS')
-    expect(res.headers.get('access-control-allow-headers')).toBe('content-type, x-tenant')
+    expect(res.headers.get('access-control-allow-methods')).toBe('POST,OPTIONS')
+    expect(res.headers.get('access-control-allow-headers')).toBe('content-type,x-tenant')
     expect(Number(res.headers.get('access-control-max-age'))).toBeGreaterThan(0)
-  })
-
-  it('does not echo a malformed Access-Control-Request-Headers value', async () => {
-    const { relay } = relayFor(emu, { allowedOrigins })
-    const res = await request(relay, '/v1/batch', preflight('https://app.example.com', 'a\tb; c=d'))
-    expect(res.status).toBe(204)
-    expect(res.headers.get('access-control-allow-headers')).toBe('Content-Type')
   })
 
   it('answers a disallowed origin 403 without CORS headers', async () => {

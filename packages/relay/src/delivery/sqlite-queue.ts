@@ -1,5 +1,5 @@
 // Queue mode (CLI default): `submit` commits the batch to SQLite and answers 202; a worker
-// drains it at the Loops rate. Nothing accepted is lost on a crash (DESIGN §4). A re-sent
+// drains it at the Loops rate. Nothing accepted is lost on a crash. A re-sent
 // message the store already has, or delivered within 24 h, is accepted but not queued again.
 import type { BackoffOptions } from './backoff'
 import { openSqliteStore } from './sqlite-store'
@@ -11,7 +11,7 @@ export interface QueueModeOptions extends DeliveryModeOptions {
   /** RELAY_DATA_DIR: where `queue.db` lives. */
   dataDir: string
   synchronous?: 'normal' | 'full'
-  /** Above this many queued messages `submit` answers 503 (back-pressure). Default 1,000,000. */
+  /** At this many queued messages `submit` answers 503 `queue_full` (RELAY_MAX_QUEUE). Default 100,000. */
   maxDepth?: number
   concurrency?: number
   /** Rows the worker plans over first, and at most when those are all blocked (see worker). */
@@ -40,7 +40,7 @@ export function createQueueMode(
   options: Omit<QueueModeOptions, 'dataDir'> & { store: QueueStore; name?: 'queue' | 'redis' },
 ): QueueMode {
   const { store, log } = options
-  const maxDepth = options.maxDepth ?? 1_000_000
+  const maxDepth = options.maxDepth ?? 100_000
   const worker = createWorker(options)
   let closed = false
 
@@ -48,8 +48,21 @@ export function createQueueMode(
     name: options.name ?? 'queue',
     store,
     async submit(items) {
-      if (closed || store.depth() >= maxDepth) {
-        return { status: 503, retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS, rejected: [] }
+      if (closed) {
+        return {
+          status: 503,
+          retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
+          unavailable: 'store',
+          rejected: [],
+        }
+      }
+      if (store.depth() >= maxDepth) {
+        return {
+          status: 503,
+          retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
+          unavailable: 'queue_full',
+          rejected: [],
+        }
       }
       let result: EnqueueResult
       try {
@@ -60,7 +73,12 @@ export function createQueueMode(
       } catch (error) {
         // Not stored, so not accepted: the browser keeps the batch and tries again.
         log?.({ level: 'error', msg: 'queue write failed', error: String(error) })
-        return { status: 503, retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS, rejected: [] }
+        return {
+          status: 503,
+          retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
+          unavailable: 'store',
+          rejected: [],
+        }
       }
       // Accepted all the same (the browser must stop re-sending), but not sent to Loops again.
       for (const duplicate of result.duplicates) {

@@ -35,6 +35,8 @@ export type DeliveryOutcome =
 export interface SubmitResult {
   status: 200 | 202 | 503
   retryAfterSeconds?: number
+  /** With 503: what is unavailable (default `loops`); each has its own answer text. */
+  unavailable?: 'loops' | 'queue_full' | 'store'
   rejected: Array<{ index: number; messageId: string; error: string }>
 }
 
