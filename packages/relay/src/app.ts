@@ -5,12 +5,11 @@
 // and answered `{ "error": "…" }` by the one onError below; 404 and 405 (with Allow) too.
 // Delivery is behind `submit`, so the same app serves the direct and the queue modes.
 import { Hono } from 'hono'
-import { HTTPException } from 'hono/http-exception'
 import { type BatchDeps, createBatchHandler } from './batch'
 import type { ClientIpResolver } from './client-address'
 import type { RelayConfig } from './config'
 import type { RelayEnv } from './http-env'
-import { errorResponse, RelayHttpError } from './http-error'
+import { errorResponse, httpErrorResponse, RelayHttpError } from './http-error'
 import { describeError } from './log'
 import { bodyLimit } from './middleware/body-limit'
 import { clientLimit } from './middleware/client-limit'
@@ -90,10 +89,10 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
     return errorResponse(404, 'Not found')
   })
   app.onError((error) => {
-    if (error instanceof HTTPException) {
-      metrics.request(error.status)
-      const headers = error instanceof RelayHttpError ? error.headers : {}
-      return errorResponse(error.status, error.message || 'Request refused', headers)
+    const answer = httpErrorResponse(error)
+    if (answer) {
+      metrics.request(answer.status)
+      return answer
     }
     logger.log('error', 'request failed', { error: describeError(error) })
     metrics.request(500)

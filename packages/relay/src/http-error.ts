@@ -1,6 +1,6 @@
 // Every error answer of the relay is `{ "error": "…" }` JSON. Middleware and handlers throw a
 // RelayHttpError (a hono HTTPException with the headers the answer needs: Allow, Retry-After);
-// the app's one `onError` turns it into the response with `errorResponse`.
+// the app's one `onError` turns it into the response with `httpErrorResponse`.
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -27,4 +27,11 @@ export function errorResponse(
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   })
+}
+
+/** The answer for a thrown HTTPException (a RelayHttpError brings its headers); else undefined. */
+export function httpErrorResponse(error: unknown): Response | undefined {
+  if (!(error instanceof HTTPException)) return undefined
+  const headers = error instanceof RelayHttpError ? error.headers : {}
+  return errorResponse(error.status, error.message || 'Request refused', headers)
 }
