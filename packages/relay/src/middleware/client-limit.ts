@@ -60,7 +60,15 @@ export function clientLimit(options: ClientLimitOptions): MiddlewareHandler<Rela
       return next()
     }
     const ahead = addresses.peek(address)
-    if (!ahead.ok) throw retryLater(429, TOO_MANY, ahead.retryAfterSeconds)
+    if (!ahead.ok) {
+      // Say when the address's own client (no anonymous id: the plugins') may send again.
+      const own = clients.peek(address)
+      throw retryLater(
+        429,
+        TOO_MANY,
+        Math.max(ahead.retryAfterSeconds, own.ok ? 0 : own.retryAfterSeconds),
+      )
+    }
 
     const key = address
     c.set('chargeClient', (count, anonymousId) => {
