@@ -3,7 +3,8 @@
 //   bare   — a hono app whose POST /v1/batch reads the body and answers 202, nothing else
 //   direct — createRelay in direct mode, pointed at LOOPS_API_URL (the emulator)
 //   queue  — createRelay in queue mode, SQLite in RELAY_DATA_DIR
-// The relay's per-client limit is off (every request comes from one client here).
+// The relay's per-client limit is off (every request comes from one client here), and its
+// queue cap is lifted: a saturating run queues far more than RELAY_MAX_QUEUE's default.
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 
@@ -20,6 +21,7 @@ async function relayApp() {
     dataDir: process.env.RELAY_DATA_DIR,
     allowedOrigins: ['*'],
     clientRateLimit: 0,
+    maxQueue: 100_000_000,
     loopsRateLimit: Number(process.env.RELAY_LOOPS_RATE_LIMIT ?? 10),
   })
   await relay.start()
