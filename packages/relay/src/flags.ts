@@ -81,9 +81,9 @@ RELAY_ALLOWED_ORIGINS: an Origin is allowed only when listed with its scheme, ho
 (https://app.example.com, https://*.example.com, or *). A relay served on the app's own origin
 lists that origin too: browsers send Origin on same-origin POSTs.
 
-RELAY_TRUST_PROXY: the number of proxies in front of the relay (--trust-proxy alone = 1). The
-client is then the N-th address from the right of X-Forwarded-For; 0 (default) = the socket
-address, forwarding headers ignored.
+RELAY_TRUST_PROXY: the number of proxies in front of the relay (--trust-proxy=2; alone = 1).
+The client is then the N-th address from the right of X-Forwarded-For; 0 (default) = the
+socket address, forwarding headers ignored.
 
 Timeouts: request headers within 15 s, the whole request within 30 s (then 408).
 `

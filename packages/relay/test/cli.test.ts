@@ -3,6 +3,7 @@
 // with a distinctive key that must appear in no output and no response, flags, graceful stop.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { contact, emulator, event, onCleanup, tempDir, waitFor } from './http-harness'
@@ -190,6 +191,24 @@ describe('loops-relay CLI', () => {
     for (const line of output.split('\n').filter(Boolean))
       expect(() => JSON.parse(line)).not.toThrow()
   })
+
+  it('cuts off a client that sends its headers too slowly (15 s, not the 60 s of Node)', async () => {
+    const emu = await emulator()
+    const r = run({ LOOPS_API_URL: emu.apiUrl, PORT: '0', RELAY_MODE: 'direct' })
+    const url = new URL(await listening(r))
+    const socket = connect(Number(url.port), url.hostname)
+    onCleanup(() => void socket.destroy())
+    let received = ''
+    let closed = false
+    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk))
+    socket.on('close', () => (closed = true))
+    socket.on('error', () => {})
+    socket.write('POST /v1/batch HTTP/1.1\r\nHost: relay\r\n') // and never the rest
+    await waitFor(() => closed, 'the server closing the connection', 25_000)
+    expect(received).toMatch(/^HTTP\/1\.1 408/)
+    r.child.kill('SIGTERM')
+    expect(await r.exited).toBe(0)
+  }, 40_000)
 
   it('ships npm entries that load with require() and import and answer /health', () => {
     const script = (load: string) =>
