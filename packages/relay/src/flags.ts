@@ -1,4 +1,4 @@
-// CLI flags mirror the environment (DESIGN §5): each flag names one variable, and a flag wins over
+// CLI flags mirror the environment: each flag names one variable, and a flag wins over
 // the variable. Secrets (LOOPS_API_KEY, RELAY_IDENTITY_SECRET) have no flag on purpose: a command
 // line is visible to every user of the machine (`ps`), the environment is not.
 
@@ -22,6 +22,7 @@ export const FLAGS: Record<string, [env: string, boolean?]> = {
   '--property-denylist': ['RELAY_PROPERTY_DENYLIST'],
   '--mailing-list-allowlist': ['RELAY_MAILING_LIST_ALLOWLIST'],
   '--allow-resubscribe': ['RELAY_ALLOW_RESUBSCRIBE', true],
+  '--allow-unverified': ['RELAY_ALLOW_UNVERIFIED', true],
   '--metrics': ['RELAY_METRICS', true],
   '--debug': ['RELAY_DEBUG', true],
   '--trust-proxy': ['RELAY_TRUST_PROXY', true],
@@ -74,4 +75,6 @@ ${Object.entries(FLAGS)
   --help                            this text
 
 Defaults: PORT 8787, RELAY_MODE queue, LOOPS_API_URL https://app.loops.so/api.
+Against a non-loopback LOOPS_API_URL the relay needs LOOPS_API_KEY and RELAY_IDENTITY_SECRET
+(or RELAY_ALLOW_UNVERIFIED=true). RELAY_MAILING_LIST_ALLOWLIST unset = no list may be changed.
 `

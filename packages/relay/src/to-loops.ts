@@ -5,7 +5,7 @@ import {
   RESERVED_PROPERTY_NAMES,
   type WireMessage,
 } from '@loops-cdp/core/protocol'
-import type { LoopsContactBody, LoopsEventBody, LoopsValue } from './loops-client'
+import type { LoopsContactBody, LoopsEventBody, LoopsValue } from './loops-types'
 
 export type ContactWire = Extract<WireMessage, { type: 'contact' }>
 export type EventWire = Extract<WireMessage, { type: 'event' }>
