@@ -110,11 +110,17 @@ export function createLoopsClient(options: LoopsClientOptions): LoopsClient {
   }
 }
 
-/** undici reports `TypeError: fetch failed` with the socket error as `cause.code`. */
+/**
+ * undici reports `TypeError: fetch failed` with the socket error as `cause.code`. Only a code
+ * that looks like one (ECONNREFUSED, UND_ERR_SOCKET) is kept: a custom fetch may put anything
+ * there, the key included.
+ */
 function networkCode(error: unknown): string | undefined {
   const cause = (error as { cause?: { code?: unknown } } | null)?.cause
-  if (typeof cause?.code === 'string') return cause.code
-  return error instanceof Error ? error.name : undefined
+  if (typeof cause?.code === 'string' && /^[A-Z][A-Z0-9_]{1,39}$/.test(cause.code)) {
+    return cause.code
+  }
+  return error instanceof Error && /^\w{1,40}$/.test(error.name) ? error.name : undefined
 }
 
 function readTeamName(text: string): string | undefined {
