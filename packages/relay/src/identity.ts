@@ -7,6 +7,7 @@
 //   userHash = lowercase hex HMAC-SHA256(key = secret as UTF-8,
 //                                        message = "v1\n" + (userId ?? "") + "\n" + (email ?? ""))
 //
+// The wire side of this is in docs/protocol.md (Identity verification).
 // WebCrypto only, so this runs unchanged in Node ≥ 20, Workers, Deno and Bun, and app backends
 // import `signIdentity` from '@loops-cdp/relay' wherever they run.
 

@@ -9,7 +9,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { signIdentity } from '../src/identity'
 import type { LogLine } from '../src/log'
 import { createRelay, type RelayOptions } from '../src/relay'
-import { runCli } from './cli-harness'
+import { listeningUrl, runCli } from './cli-harness'
 import {
   contact,
   emulator,
@@ -155,7 +155,6 @@ describe('hostile: no verification against real Loops', () => {
 
   it('the CLI prints the warning when it starts unverified against the emulator', async () => {
     const r = runCli({ LOOPS_API_URL: emu.apiUrl, PORT: '0', RELAY_MODE: 'direct' })
-    const { listeningUrl } = await import('./cli-harness')
     await listeningUrl(r)
     expect(r.err.join('')).toMatch(/"level":"warn","msg":"identity verification is OFF/)
     r.child.kill('SIGTERM')
