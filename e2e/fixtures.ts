@@ -18,6 +18,9 @@ export { expect }
 /** Distinctive so a leak is unmistakable: it must appear in nothing the page receives. */
 export const LOOPS_API_KEY = 'e2e-secret-loops-key-7f3a9c1d5b2e4f60a8d1c3b5e7f9a0b2'
 
+/** The relay verifies every identity in every test (the example server signs the page's user). */
+export const IDENTITY_SECRET = 'e2e-identity-secret-4b9d2f7a1c6e8035'
+
 export type RelayMode = 'direct' | 'queue'
 
 export const VARIANTS: readonly Variant[] = [
@@ -30,6 +33,8 @@ export const VARIANTS: readonly Variant[] = [
 interface Options {
   relayMode: RelayMode
   variant: Variant
+  /** `undefined` runs the relay without identity verification. */
+  identitySecret: string | undefined
 }
 
 /**
@@ -70,6 +75,7 @@ interface Fixtures {
 export const test = base.extend<Options & Fixtures>({
   relayMode: ['direct', { option: true }],
   variant: [VARIANTS[0] as Variant, { option: true }],
+  identitySecret: [IDENTITY_SECRET, { option: true }],
 
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
   loops: async ({}, use) => {
@@ -101,12 +107,13 @@ export const test = base.extend<Options & Fixtures>({
     }
   },
 
-  app: async ({ loops, relayMode, relayLog }, use, testInfo) => {
+  app: async ({ loops, relayMode, relayLog, identitySecret }, use, testInfo) => {
     const app = new ManagedApp({
       port: 0,
       loopsApiUrl: `${loops.url}/api`,
       loopsApiKey: LOOPS_API_KEY,
       relayMode,
+      ...(identitySecret ? { identitySecret } : {}),
       // Each test its own SQLite queue: parallel relays must never drain each other's messages.
       relayDataDir: testInfo.outputPath('relay-data'),
       relayOptions: { logSink: (line: Record<string, unknown>) => relayLog.push(line) },

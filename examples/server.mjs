@@ -1,7 +1,8 @@
 // One node:http server for every example: the pages, our CDN builds, the bundled npm apps, the
 // host SDK builds from node_modules plus local answers to the SDKs' own CDN/settings/data-plane
-// calls under /vendor/* (vendor-stubs.mjs, so nothing leaves the machine), and the relay mounted
-// at /loops (relayUrl = `${origin}/loops`).
+// calls under /vendor/* (vendor-stubs.mjs, so nothing leaves the machine), the relay mounted
+// at /loops (relayUrl = `${origin}/loops`), and `/api/identity`, where this server — standing in
+// for your app's server — signs the signed-in user's identity for the plugins' `userHash`.
 //
 //   import { startExampleServer } from './examples/server.mjs'
 //   const { url, close } = await startExampleServer({ port: 8080, loopsApiUrl: 'http://127.0.0.1:4010/api' })
@@ -10,10 +11,16 @@ import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { dirname, extname, join, normalize, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createRelay } from '@loops-cdp/relay'
+import { createRelay, signIdentity } from '@loops-cdp/relay'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const modules = join(here, 'node_modules')
+
+/** The demo's identity secret (RELAY_IDENTITY_SECRET); never use a published value in production. */
+export const DEMO_IDENTITY_SECRET = 'loops-cdp-demo-identity-secret-not-for-production'
+
+/** The lists the example pages may change (the relay drops every other list). */
+export const EXAMPLE_MAILING_LISTS = ['newsletter', 'product-updates']
 
 /** Write keys of the example sources (any value works with the stubs). */
 export const EXAMPLE_WRITE_KEYS = { segmentWriteKey: 'loops-demo', rudderWriteKey: 'loops-demo' }
@@ -40,12 +47,13 @@ const types = {
 /**
  * @param {{ port?: number, host?: string, loopsApiUrl: string, loopsApiKey?: string,
  *   relayMode?: 'direct' | 'queue', relayDataDir?: string, dashboardUrl?: string,
+ *   identitySecret?: string, mailingListAllowlist?: string[],
  *   relayOptions?: Record<string, unknown>,
  *   vendorStubs?: { handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): boolean } }} options
  * @returns {Promise<{ url: string, relayUrl: string, close(): Promise<void> }>}
  */
 export async function startExampleServer(options) {
-  const { port = 0, host = '127.0.0.1', loopsApiUrl, loopsApiKey } = options
+  const { port = 0, host = '127.0.0.1', loopsApiUrl, loopsApiKey, identitySecret } = options
   const vendor = await loadVendorStubs()
   const stubs = options.vendorStubs ?? vendor.createVendorStubs()
   const ids = { ...EXAMPLE_WRITE_KEYS, rudderDestinationId: vendor.RUDDER_CUSTOM_DESTINATION_ID }
@@ -66,9 +74,17 @@ export async function startExampleServer(options) {
     if (path === '/loops' || path.startsWith('/loops/')) return relayTo(req, res)
     if (stubs.handle(req, res)) return
     if (path === '/config.js') {
-      const config = { relayUrl: `${origin}/loops`, origin, dashboardUrl: dashboard(), ...ids }
+      const config = {
+        relayUrl: `${origin}/loops`,
+        origin,
+        dashboardUrl: dashboard(),
+        // The pages get each signed-in user's userHash from here (see identityFor).
+        identityUrl: identitySecret ? `${origin}/api/identity` : null,
+        ...ids,
+      }
       return send(res, 200, types['.js'], `window.LOOPS_EXAMPLE = ${JSON.stringify(config)}\n`)
     }
+    if (path === '/api/identity') return identityFor(req, res)
     if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '')
     return serveFile(res, path)
   }
@@ -94,6 +110,21 @@ export async function startExampleServer(options) {
     res.end(Buffer.from(await response.arrayBuffer()))
   }
 
+  // Your app's server does this for the user of the session, once per page (one HMAC), and puts
+  // the hash in the page: `userHash: () => hash`. This demo has no logins, so the page says whom
+  // it signs in as (the form's user id and email); never sign what a visitor asks for in a real
+  // app — that would let anyone write to anyone's contact again.
+  async function identityFor(req, res) {
+    if (!identitySecret)
+      return send(res, 404, 'application/json', '{"error":"verification is off"}')
+    const query = new URL(req.url ?? '/', origin).searchParams
+    const userId = query.get('userId') || undefined
+    const email = query.get('email') || undefined
+    if (!userId && !email) return send(res, 400, 'application/json', '{"error":"userId or email"}')
+    const userHash = await signIdentity(identitySecret, { userId, email })
+    return send(res, 200, 'application/json', JSON.stringify({ userId, email, userHash }))
+  }
+
   function dashboard() {
     if (options.dashboardUrl) return options.dashboardUrl
     const api = new URL(loopsApiUrl)
@@ -115,6 +146,8 @@ export async function startExampleServer(options) {
       // Pages are same-origin, but browsers still send Origin on POST: allow both spellings.
       allowedOrigins: [origin, `http://localhost:${address.port}`],
       basePath: '/loops',
+      ...(identitySecret ? { identitySecret } : {}),
+      mailingListAllowlist: options.mailingListAllowlist ?? EXAMPLE_MAILING_LISTS,
       ...(options.relayOptions ?? {}),
     })
     await relay.start()

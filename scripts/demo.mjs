@@ -1,6 +1,8 @@
 // `npm run demo`: installs and builds what is missing, starts the Loops emulator on :4010 and the
 // example server on :8080 (pages, SDKs, relay at /loops), prints the URLs, stops on Ctrl-C.
 // With LOOPS_API_KEY set, the relay delivers to the real Loops API instead of the emulator.
+// Identity verification is on: the example server signs each page's user with the demo secret
+// (or RELAY_IDENTITY_SECRET when set), as your app's server would.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -24,7 +26,8 @@ const load = (path) => {
   return import(pathToFileURL(file).href)
 }
 const { startEmulator } = await load('packages/loops-emulator/dist/index.js')
-const { startExampleServer } = await load('examples/server.mjs')
+const { DEMO_IDENTITY_SECRET, startExampleServer } = await load('examples/server.mjs')
+const identitySecret = process.env.RELAY_IDENTITY_SECRET || DEMO_IDENTITY_SECRET
 
 const realLoops = Boolean(process.env.LOOPS_API_KEY)
 let emulator
@@ -45,6 +48,7 @@ try {
     loopsApiKey: process.env.LOOPS_API_KEY,
     relayMode: process.env.RELAY_MODE === 'queue' ? 'queue' : 'direct',
     relayDataDir: process.env.RELAY_DATA_DIR ?? join(root, '.loops-relay'),
+    identitySecret,
     relayOptions: { logSink: quietLogs },
   })
 } catch (error) {
@@ -62,6 +66,7 @@ const lines = [
   `  RudderStack · script   ${server.url}/rudder-script/`,
   `  RudderStack · npm      ${server.url}/rudder-npm/`,
   `  Relay                  ${server.relayUrl}  (health: ${server.relayUrl}/health)`,
+  `  Identity verification  on (${process.env.RELAY_IDENTITY_SECRET ? 'RELAY_IDENTITY_SECRET' : 'the demo secret'}; the server signs each page's user at /api/identity)`,
   emulator
     ? `  Loops emulator         ${emulator.url}/  (dashboard: contacts, events, requests)`
     : '  Loops                  the real Loops API (LOOPS_API_KEY is set)',

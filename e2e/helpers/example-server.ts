@@ -18,6 +18,8 @@ export interface ExampleServerOptions {
   loopsApiKey: string
   relayMode: 'direct' | 'queue'
   relayDataDir?: string
+  /** RELAY_IDENTITY_SECRET of the relay; the server signs each page's user with it. */
+  identitySecret?: string
   /** Passed to createRelay(); the e2e fixture sets `logSink` to keep the relay's log lines. */
   relayOptions?: Record<string, unknown>
 }

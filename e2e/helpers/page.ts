@@ -11,6 +11,11 @@ export interface Variant {
 
 export type Field = 'userId' | 'email' | 'firstName' | 'plan' | 'eventName'
 
+/** `window.loopsDebug` of the example pages (examples/shared/ui.js). */
+interface LoopsDebug {
+  signIn(userId: string | undefined, email: string | undefined): Promise<void>
+}
+
 /** Opens a variant's page and waits until its controls are wired to the SDK and the plugin. */
 export async function openExample(
   context: BrowserContext,
@@ -45,7 +50,10 @@ export async function track(page: Page, eventName: string): Promise<void> {
   await page.click('#track')
 }
 
-/** `identify(userId, traits)` on the page's host SDK (snippet stub or loaded instance). */
+/**
+ * `identify(userId, traits)` on the page's host SDK (snippet stub or loaded instance), after the
+ * page signed in as that user (the example server signs userId + email for `userHash`).
+ */
 export async function sdkIdentify(
   page: Page,
   variant: Variant,
@@ -53,7 +61,9 @@ export async function sdkIdentify(
   traits: Record<string, unknown>,
 ): Promise<void> {
   await page.evaluate(
-    ({ sdk, userId, traits }) => {
+    async ({ sdk, userId, traits }) => {
+      const debug = (window as unknown as { loopsDebug?: LoopsDebug }).loopsDebug
+      await debug?.signIn(userId, typeof traits.email === 'string' ? traits.email : undefined)
       const w = window as unknown as Record<string, { identify(id: string, t: unknown): unknown }>
       const host = sdk === 'segment' ? w.analytics : w.rudderanalytics
       if (!host) throw new Error(`no ${sdk} SDK on the page`)

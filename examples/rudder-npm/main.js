@@ -3,13 +3,17 @@
 // `/bundled` includes the SDK's plugins, so nothing is fetched from RudderStack's CDN.
 import { loopsIntegration } from '@loops-cdp/rudder-plugin'
 import { RudderAnalytics } from '@rudderstack/analytics-js/bundled'
-import { createStatus, mountControls } from '../shared/ui.js'
+import { createIdentity, createStatus, mountControls } from '../shared/ui.js'
 
 const { relayUrl, origin, rudderWriteKey, rudderDestinationId } = window.LOOPS_EXAMPLE
 const status = createStatus()
+const identity = createIdentity()
 
 const loops = loopsIntegration({
   relayUrl, // the relay mounted on this server at /loops
+  // Identity verification: the hash this server signed for the signed-in user. In your app,
+  // with the hash your server rendered into the page: userHash: () => hash
+  userHash: identity.userHash,
   onDeliver: status.onDeliver,
   onError: status.onError,
 })
@@ -32,4 +36,4 @@ const sdk = {
   track: (name, properties) => analytics.track(name, properties),
   reset: () => analytics.reset(),
 }
-mountControls({ sdk, loops, status })
+mountControls({ sdk, loops, status, identity })

@@ -2,13 +2,17 @@
 // destination in `plugins`. Bundled by ../build.mjs (esbuild) into dist/main.js.
 import { loopsDestination } from '@loops-cdp/segment-plugin'
 import { AnalyticsBrowser } from '@segment/analytics-next'
-import { createStatus, mountControls } from '../shared/ui.js'
+import { createIdentity, createStatus, mountControls } from '../shared/ui.js'
 
 const { relayUrl, origin, segmentWriteKey } = window.LOOPS_EXAMPLE
 const status = createStatus()
+const identity = createIdentity()
 
 const loops = loopsDestination({
   relayUrl, // the relay mounted on this server at /loops
+  // Identity verification: the hash this server signed for the signed-in user. In your app,
+  // with the hash your server rendered into the page: userHash: () => hash
+  userHash: identity.userHash,
   onDeliver: status.onDeliver,
   onError: status.onError,
 })
@@ -28,5 +32,5 @@ const sdk = {
   track: (name, properties) => analytics.track(name, properties),
   reset: () => analytics.reset(),
 }
-mountControls({ sdk, loops, status })
+mountControls({ sdk, loops, status, identity })
 window.analytics = analytics

@@ -1,4 +1,4 @@
-// The facade (DESIGN §1–2): adapters hand CDP calls to `handle`; identify/track become wire
+// The facade: adapters hand CDP calls to `handle`; identify/track become wire
 // messages on the delivery queue. Nothing here throws into the host SDK except bad options.
 import { InvalidOptionsError, type LoopsCdpError, reportError } from './errors'
 import { contactKey, mapCall } from './mapping'
@@ -27,7 +27,13 @@ export interface LoopsCdpOptions {
   debug?: boolean | DebugLogger
   /** contactProperties on track: true (default) all stored traits, false none, or these keys. */
   attachTraits?: boolean | string[]
-  /** Identity verification hash provided by the app backend, called per message. */
+  /**
+   * Identity verification (required when the relay has RELAY_IDENTITY_SECRET): returns the hash
+   * your server made for the signed-in user with `signIdentity(secret, { userId, email })` from
+   * '@loops-cdp/relay' — both fields exactly as this page sends them — usually `() => hash` with
+   * the hash your server put in the page. Called per message with that message's identity;
+   * never compute it in the browser (the secret would be public).
+   */
   userHash?: (identity: { userId?: string; email?: string }) => string | undefined
   onError?: (error: LoopsCdpError) => void
   onDeliver?: (result: { messages: WireMessage[]; response: BatchResponse }) => void

@@ -18,7 +18,8 @@ import { originPolicy } from './middleware/origin'
 export type { RequestInfo } from './http-env'
 
 export interface HealthInfo {
-  ok: true
+  /** false only for a relay that is not configured (it answers 500 to every request). */
+  ok: boolean
   mode: RelayConfig['mode']
   /** Result of the start-up key check (`GET /v1/api-key`). */
   loops: 'unknown' | 'ok' | 'unauthorized'

@@ -2,9 +2,10 @@
 // JSON line with the URL once listening (with the real port when PORT=0) and stops gracefully
 // on SIGTERM/SIGINT, letting Loops calls in flight finish (the queue keeps everything else).
 
-import { ConfigError, configFromEnv, isLoopbackUrl } from './config'
+import { ConfigError, configFromEnv } from './config'
 import { parseFlags, USAGE } from './flags'
 import { describeError } from './log'
+import { redactSecret } from './redact'
 import { createRelay } from './relay'
 import { serveRelay } from './serve'
 
@@ -24,15 +25,10 @@ async function main(): Promise<void> {
   }
   const input = configFromEnv({ ...process.env, ...flags.env })
   input.mode ??= 'queue' // a long-running server can keep a durable queue
-  const apiUrl = input.loopsApiUrl ?? 'https://app.loops.so/api'
-  if (input.loopsApiKey === undefined && !isLoopbackUrl(apiUrl)) {
-    throw new ConfigError(
-      'LOOPS_API_KEY',
-      `not set. The relay needs your Loops API key to call ${apiUrl}; without one it only ` +
-        'starts when LOOPS_API_URL points at a loopback address (the local emulator).',
-    )
-  }
-  const relay = createRelay(input)
+  // Everything comes from `input`: the flags must win over the environment.
+  const relay = createRelay({ ...input, env: {} })
+  // Refuse to start (exit 1) rather than serve 500s: a missing key or identity secret.
+  if (relay.configError) throw relay.configError
   await relay.start()
   const served = await serveRelay(relay, {
     port: relay.config.port,
@@ -72,7 +68,13 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // ConfigError names the setting and never holds a secret value; other errors: name + message.
-  const message = error instanceof ConfigError ? error.message : describeError(error)
-  console.error(`loops-relay: ${message}`)
+  // One `loops-relay:` line per problem (a missing key and a missing secret are two).
+  let message = error instanceof ConfigError ? error.message : describeError(error)
+  // A crash text may quote a header or an option (Node's own errors do): never the secrets.
+  for (const name of ['LOOPS_API_KEY', 'RELAY_IDENTITY_SECRET']) {
+    const value = process.env[name]
+    message = redactSecret(redactSecret(message, value), value?.trim())
+  }
+  for (const text of message.split('\n')) console.error(`loops-relay: ${text}`)
   process.exitCode = 1
 })

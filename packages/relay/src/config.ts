@@ -1,6 +1,7 @@
 // Relay configuration: one typed object with defaults, built from explicit options, from the
-// environment (the names in README.md) or from CLI flags (see flags.ts). Pure: no Node imports, so it
-// loads in Workers, Deno and Bun too.
+// environment (LOOPS_API_KEY, LOOPS_API_URL, RELAY_*) or from CLI flags (see flags.ts). Pure: no
+// Node imports, so it loads in Workers, Deno and Bun too. Error texts name the setting, never a
+// value: a value may be a secret.
 
 export type RelayMode = 'direct' | 'queue' | 'redis'
 
@@ -15,8 +16,17 @@ export interface RelayConfig {
   allowedOrigins: string[]
   mode: RelayMode
   dataDir: string
-  /** Shared with the app backend; when set every message needs a valid `userHash`. */
+  /**
+   * Shared with the app's server, which signs each user's identity (`signIdentity`); when set,
+   * every message needs a valid `userHash`. Required against a real (non-loopback) Loops URL
+   * unless `allowUnverified` is set.
+   */
   identitySecret?: string
+  /**
+   * Run without identity verification against a real Loops URL: anyone who can reach the relay
+   * may then write any contact. Only on purpose (RELAY_ALLOW_UNVERIFIED=true).
+   */
+  allowUnverified: boolean
   redisUrl?: string
   /** Loops requests per second (Loops allows 10 per team). */
   loopsRateLimit: number
@@ -28,6 +38,7 @@ export interface RelayConfig {
   eventAllowlist?: string[]
   propertyAllowlist?: string[]
   propertyDenylist: string[]
+  /** Lists a browser may change; `['*']` = every list. Unset = none: lists are dropped. */
   mailingListAllowlist?: string[]
   /** Forward `subscribed: true` (re-subscribes people who unsubscribed). Off by default. */
   allowResubscribe: boolean
@@ -56,6 +67,7 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   port: 8787,
   allowedOrigins: [],
   mode: 'direct',
+  allowUnverified: false,
   dataDir: './.loops-relay',
   loopsRateLimit: 10,
   clientRateLimit: 600,
@@ -111,7 +123,78 @@ export function resolveConfig(input: RelayConfigInput = {}): RelayConfig {
   config.basePath = normalizeBasePath(config.basePath)
   if (config.loopsApiKey === '') config.loopsApiKey = undefined
   if (config.identitySecret === '') config.identitySecret = undefined
+  if (config.loopsApiKey !== undefined) checkApiKey(config.loopsApiKey)
+  if (config.identitySecret !== undefined) checkIdentitySecret(config.identitySecret)
   return config
+}
+
+/**
+ * Loops does not document a key format; its keys are short tokens of visible ASCII. A key with
+ * whitespace or control characters (a pasted newline) would break the Authorization header and
+ * end up in error texts, so it is refused here, before any use — by a message without the key.
+ */
+function checkApiKey(key: unknown): void {
+  if (typeof key !== 'string' || key.length < 8 || key.length > 256) {
+    throw new ConfigError('LOOPS_API_KEY', 'is not a Loops API key: it must be 8 to 256 characters')
+  }
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw new ConfigError(
+      'LOOPS_API_KEY',
+      'is not a Loops API key: it contains whitespace, control or non-ASCII characters ' +
+        '(copy it again from Settings → API in Loops)',
+    )
+  }
+}
+
+function checkIdentitySecret(secret: unknown): void {
+  if (typeof secret !== 'string' || secret.length < 16) {
+    throw new ConfigError(
+      'RELAY_IDENTITY_SECRET',
+      'is too short: use at least 16 random characters, e.g. `openssl rand -hex 32`',
+    )
+  }
+}
+
+/**
+ * What a valid config still lacks before the relay may serve, as one ConfigError naming every
+ * missing setting; `undefined` when nothing is missing. Against a loopback Loops URL (the
+ * emulator) neither a key nor a secret is needed.
+ */
+export function missingSettings(config: RelayConfig): ConfigError | undefined {
+  if (isLoopbackUrl(config.loopsApiUrl)) return undefined
+  const problems: Array<[string, string]> = []
+  if (config.loopsApiKey === undefined) {
+    problems.push([
+      'LOOPS_API_KEY',
+      `not set. The relay needs your Loops API key to call ${describeUrl(config.loopsApiUrl)}; ` +
+        'without one it only starts when LOOPS_API_URL points at a loopback address (the local emulator).',
+    ])
+  }
+  if (config.identitySecret === undefined && !config.allowUnverified) {
+    problems.push([
+      'RELAY_IDENTITY_SECRET',
+      'not set. Against the real Loops API the relay verifies who each message is about: set ' +
+        'RELAY_IDENTITY_SECRET (your app server signs each user with signIdentity), or set ' +
+        'RELAY_ALLOW_UNVERIFIED=true to let anyone who can reach the relay write any contact.',
+    ])
+  }
+  const [first] = problems
+  if (first === undefined) return undefined
+  const error = new ConfigError(first[0], first[1])
+  if (problems.length > 1) {
+    error.message = problems.map(([setting, text]) => `${setting}: ${text}`).join('\n')
+  }
+  return error
+}
+
+/** Scheme, host and path only: a URL with credentials in it must not be printed whole. */
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
+  } catch {
+    return 'LOOPS_API_URL'
+  }
 }
 
 function checkInt(setting: string, value: number, min: number, max: number): void {
@@ -128,7 +211,7 @@ function normalizeBasePath(path: string): string {
 
 type Env = Record<string, string | undefined>
 
-/** Reads the relay's environment variables (README.md). Unset or empty variables are left out. */
+/** Reads the relay's environment variables. Unset or empty variables are left out. */
 export function configFromEnv(env: Env): RelayConfigInput {
   const str = (name: string) => {
     const value = env[name]?.trim()
@@ -144,6 +227,7 @@ export function configFromEnv(env: Env): RelayConfigInput {
     mode: mode === undefined ? undefined : parseMode('RELAY_MODE', mode),
     dataDir: str('RELAY_DATA_DIR'),
     identitySecret: str('RELAY_IDENTITY_SECRET'),
+    allowUnverified: parseBool('RELAY_ALLOW_UNVERIFIED', str('RELAY_ALLOW_UNVERIFIED')),
     redisUrl: str('REDIS_URL'),
     loopsRateLimit: parseIntSetting('RELAY_LOOPS_RATE_LIMIT', str('RELAY_LOOPS_RATE_LIMIT')),
     clientRateLimit: parseIntSetting('RELAY_CLIENT_RATE_LIMIT', str('RELAY_CLIENT_RATE_LIMIT')),

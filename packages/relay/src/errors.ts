@@ -67,7 +67,3 @@ export class LoopsNetworkError extends LoopsClientError {
     this.code = context.code
   }
 }
-
-/** Replaces every occurrence of the secret in a text; Loops could echo a header back in a body. */
-export const redact = (text: string, secret: string): string =>
-  secret.length > 0 ? text.split(secret).join('***') : text

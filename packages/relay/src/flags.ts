@@ -1,4 +1,4 @@
-// CLI flags mirror the environment (README.md): each flag names one variable, and a flag wins over
+// CLI flags mirror the environment: each flag names one variable, and a flag wins over
 // the variable. Secrets (LOOPS_API_KEY, RELAY_IDENTITY_SECRET) have no flag on purpose: a command
 // line is visible to every user of the machine (`ps`), the environment is not.
 
@@ -22,6 +22,7 @@ export const FLAGS: Record<string, [env: string, boolean?]> = {
   '--property-denylist': ['RELAY_PROPERTY_DENYLIST'],
   '--mailing-list-allowlist': ['RELAY_MAILING_LIST_ALLOWLIST'],
   '--allow-resubscribe': ['RELAY_ALLOW_RESUBSCRIBE', true],
+  '--allow-unverified': ['RELAY_ALLOW_UNVERIFIED', true],
   '--metrics': ['RELAY_METRICS', true],
   '--debug': ['RELAY_DEBUG', true],
   '--trust-proxy': ['RELAY_TRUST_PROXY', true],
@@ -86,4 +87,7 @@ The client is then the N-th address from the right of X-Forwarded-For; 0 (defaul
 socket address, forwarding headers ignored.
 
 Timeouts: request headers within 15 s, the whole request within 30 s (then 408).
+
+Against a non-loopback LOOPS_API_URL the relay needs LOOPS_API_KEY and RELAY_IDENTITY_SECRET
+(or RELAY_ALLOW_UNVERIFIED=true). RELAY_MAILING_LIST_ALLOWLIST unset = no list may be changed.
 `

@@ -1,13 +1,22 @@
-// Identity verification (DESIGN §4): the app backend, which knows who is logged in, computes
-// `userHash` = hex HMAC-SHA256(secret, userId ?? email) and hands it to the page; the relay
-// recomputes it, so a visitor cannot write to another person's contact. WebCrypto only, so this
-// runs unchanged in Node ≥ 20, Workers, Deno and Bun (and app backends can import it).
+// Identity verification, v1. The app's server, which knows who is signed in, signs that person's
+// identity — userId AND email, exactly as the page will send them — and hands the hash to the
+// page (the plugins' `userHash` option); the relay recomputes it for every message. So a visitor
+// can write only to the contact their own server signed for: not another userId, not another
+// email beside their own userId, and a hash made for one field is never valid for the other.
+//
+//   userHash = lowercase hex HMAC-SHA256(key = secret as UTF-8,
+//                                        message = "v1\n" + (userId ?? "") + "\n" + (email ?? ""))
+//
+// The wire side of this is in docs/protocol.md (Identity verification).
+// WebCrypto only, so this runs unchanged in Node ≥ 20, Workers, Deno and Bun, and app backends
+// import `signIdentity` from '@loops-cdp/relay' wherever they run.
 
 export interface Identity {
-  userId?: string | null
-  email?: string | null
+  userId?: string | null | undefined
+  email?: string | null | undefined
 }
 
+const VERSION = 'v1'
 const encoder = new TextEncoder()
 const keyCache = new Map<string, Promise<CryptoKey>>()
 
@@ -28,35 +37,56 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key
 }
 
-/** The string that gets signed: the userId when there is one, else the email (exactly as sent). */
-export function identitySubject(identity: Identity): string | undefined {
-  if (typeof identity.userId === 'string' && identity.userId !== '') return identity.userId
-  if (typeof identity.email === 'string' && identity.email !== '') return identity.email
-  return undefined
+const field = (value: string | null | undefined) => (typeof value === 'string' ? value : '')
+
+/** A field with a newline could pass for two fields; such an identity is never signed or valid. */
+export function hasSignableFields(identity: Identity): boolean {
+  return !field(identity.userId).includes('\n') && !field(identity.email).includes('\n')
+}
+
+/** The exact bytes that are signed: fixed order, no newline inside a field (see above). */
+export function identityMessage(identity: Identity): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`${VERSION}\n${field(identity.userId)}\n${field(identity.email)}`)
 }
 
 /**
- * Hex HMAC-SHA256 of the userId (or, without one, the email) under `secret`. Call it in your
- * backend and pass the result to the plugin's `userHash` option. Throws when neither is given.
+ * The `userHash` for an identity: call it on your server for the signed-in user and pass the
+ * result to the page (the plugins' `userHash` option). Give userId and email exactly as the page
+ * sends them; leave out (or pass `undefined`) a field the page does not send.
+ *
+ * @throws TypeError when the secret is empty or neither userId nor email is given.
  */
-export async function computeUserHash(secret: string, identity: Identity): Promise<string> {
-  const subject = identitySubject(identity)
-  if (subject === undefined) throw new TypeError('computeUserHash needs a userId or an email')
-  if (secret === '') throw new TypeError('computeUserHash needs a non-empty secret')
-  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(subject))
+export async function signIdentity(secret: string, identity: Identity): Promise<string> {
+  if (typeof secret !== 'string' || secret === '') {
+    throw new TypeError('signIdentity needs a non-empty secret (RELAY_IDENTITY_SECRET)')
+  }
+  if (field(identity.userId) === '' && field(identity.email) === '') {
+    throw new TypeError('signIdentity needs a userId or an email')
+  }
+  if (!hasSignableFields(identity)) {
+    throw new TypeError('signIdentity: userId and email cannot contain a newline')
+  }
+  const signature = await crypto.subtle.sign(
+    'HMAC',
+    await hmacKey(secret),
+    identityMessage(identity),
+  )
   return toHex(new Uint8Array(signature))
 }
 
-/** Constant-time check of a client-supplied hash (subtle.verify compares in constant time). */
-export async function verifyUserHash(
+/**
+ * True when `userHash` is the v1 hash of exactly this userId and email. The comparison is
+ * WebCrypto's `verify`, which is constant-time.
+ */
+export async function verifyIdentity(
   secret: string,
   identity: Identity,
   userHash: string,
 ): Promise<boolean> {
-  const subject = identitySubject(identity)
   const bytes = fromHex(userHash)
-  if (subject === undefined || bytes === undefined || bytes.length !== 32) return false
-  return crypto.subtle.verify('HMAC', await hmacKey(secret), bytes, encoder.encode(subject))
+  if (!hasSignableFields(identity)) return false
+  if (bytes === undefined || bytes.length !== 32) return false
+  return crypto.subtle.verify('HMAC', await hmacKey(secret), bytes, identityMessage(identity))
 }
 
 function toHex(bytes: Uint8Array): string {

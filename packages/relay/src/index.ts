@@ -1,5 +1,5 @@
-// Public entry of @loops-cdp/relay: the fetch-handler factory, the config helpers, the
-// userHash helper for app backends, and the named errors.
+// Public entry of @loops-cdp/relay: the fetch-handler factory, the config helpers,
+// `signIdentity` for app servers (the plugins' `userHash`), and the named errors.
 
 export type { HealthInfo, RequestInfo } from './app'
 export type { ClientIpResolver } from './client-address'
@@ -20,6 +20,6 @@ export {
   LoopsNetworkError,
   LoopsTimeoutError,
 } from './errors'
-export { computeUserHash, type Identity, verifyUserHash } from './identity'
+export { type Identity, signIdentity } from './identity'
 export type { LogLine, LogSink } from './log'
 export { createRelay, type Relay, type RelayOptions } from './relay'

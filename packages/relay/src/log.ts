@@ -3,6 +3,7 @@
 // Every line goes through `scrub`, so even a Loops error text that echoes input is cleaned.
 
 import type { DeliveryOutcome } from './delivery/types'
+import { REDACTED, redactSecret } from './redact'
 
 export type LogLine = Record<string, unknown>
 export type LogSink = (line: LogLine) => void
@@ -23,14 +24,28 @@ export const consoleSink: LogSink = (line) => {
 const EMAIL = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g
 const MAX_STRING = 300
 
-export function createLogger(options: { sink?: LogSink; secrets?: Array<string | undefined> }) {
+export interface LoggerOptions {
+  sink?: LogSink
+  /** Removed wherever they appear whole (the identity secret). */
+  secrets?: Array<string | undefined>
+  /**
+   * Removed whole and in pieces of 8+ characters (the Loops API key: Loops or a proxy may echo
+   * part of the Authorization header). Not for secrets made of words, which would eat log text.
+   */
+  keys?: Array<string | undefined>
+}
+
+export function createLogger(options: LoggerOptions) {
   const sink = options.sink ?? consoleSink
   // Short "secrets" (e.g. the emulator's 'test') would redact ordinary words; 4+ chars only.
-  const secrets = (options.secrets ?? []).filter((s): s is string => !!s && s.length >= 4)
+  const long = (s: string | undefined): s is string => !!s && s.length >= 4
+  const secrets = (options.secrets ?? []).filter(long)
+  const keys = (options.keys ?? []).filter(long)
 
   function scrubString(value: string): string {
     let out = value
-    for (const secret of secrets) out = out.split(secret).join('[redacted]')
+    for (const key of keys) out = redactSecret(out, key)
+    for (const secret of secrets) out = out.split(secret).join(REDACTED)
     out = out.replace(EMAIL, '[email]')
     return out.length > MAX_STRING ? `${out.slice(0, MAX_STRING)}…` : out
   }

@@ -1,72 +1,20 @@
 // The Loops API client (ky). One attempt per call: retries, backoff and pacing belong to the
 // delivery modes, so every call resolves — never rejects — to a typed LoopsResult.
 import ky, { TimeoutError } from 'ky'
-import {
-  type LoopsClientError,
-  LoopsHttpError,
-  LoopsNetworkError,
-  LoopsTimeoutError,
-  redact,
-} from './errors'
+import { LoopsHttpError, LoopsNetworkError, LoopsTimeoutError } from './errors'
 import { classifyStatus, describeBody, parseRateLimit, parseRetryAfter } from './loops-response'
+import type { LoopsClient, LoopsResult } from './loops-types'
 
-/** `x-ratelimit-limit` / `x-ratelimit-remaining` as Loops sent them (absent when missing). */
-export interface RateLimitInfo {
-  limit?: number
-  remaining?: number
-}
-
-export interface LoopsSuccess {
-  ok: true
-  status: number
-  latencyMs: number
-  /** A 409 from events/send: the idempotency key was already used, so the event is in Loops. */
-  duplicate?: boolean
-  rateLimit?: RateLimitInfo
-  /** `teamName` from `GET /v1/api-key`. */
-  teamName?: string
-}
-
-export interface LoopsFailure {
-  ok: false
-  status?: number
-  latencyMs: number
-  retryable: boolean
-  retryAfterMs?: number
-  /** Human-readable, key-free: safe for logs, dead letters and relay answers. */
-  reason: string
-  rateLimit?: RateLimitInfo
-  error: LoopsClientError
-}
-
-export type LoopsResult = LoopsSuccess | LoopsFailure
-
-export type LoopsValue = string | number | boolean | null
-
-/** Body of `PUT /v1/contacts/update`: custom properties sit at the top level. */
-export interface LoopsContactBody {
-  email?: string
-  userId?: string
-  mailingLists?: Record<string, boolean>
-  subscribed?: boolean
-  [property: string]: LoopsValue | Record<string, boolean> | undefined
-}
-
-/** Body of `POST /v1/events/send`: contact properties sit at the top level. */
-export interface LoopsEventBody {
-  eventName: string
-  email?: string
-  userId?: string
-  eventProperties?: Record<string, string | number | boolean>
-  mailingLists?: Record<string, boolean>
-  [property: string]: LoopsValue | Record<string, LoopsValue> | undefined
-}
-
-export interface LoopsClient {
-  updateContact(body: LoopsContactBody): Promise<LoopsResult>
-  sendEvent(body: LoopsEventBody, idempotencyKey: string): Promise<LoopsResult>
-  testApiKey(): Promise<LoopsResult>
-}
+export type {
+  LoopsClient,
+  LoopsContactBody,
+  LoopsEventBody,
+  LoopsFailure,
+  LoopsResult,
+  LoopsSuccess,
+  LoopsValue,
+  RateLimitInfo,
+} from './loops-types'
 
 export interface LoopsClientOptions {
   /**
@@ -139,7 +87,7 @@ export function createLoopsClient(options: LoopsClientOptions): LoopsClient {
       }
     }
     const retryable = verdict === 'retry'
-    const detail = redact(describeBody(text), apiKey)
+    const detail = describeBody(text, apiKey)
     const error = new LoopsHttpError({ method, path, status, detail, retryable })
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
     return {
@@ -162,11 +110,17 @@ export function createLoopsClient(options: LoopsClientOptions): LoopsClient {
   }
 }
 
-/** undici reports `TypeError: fetch failed` with the socket error as `cause.code`. */
+/**
+ * undici reports `TypeError: fetch failed` with the socket error as `cause.code`. Only a code
+ * that looks like one (ECONNREFUSED, UND_ERR_SOCKET) is kept: a custom fetch may put anything
+ * there, the key included.
+ */
 function networkCode(error: unknown): string | undefined {
   const cause = (error as { cause?: { code?: unknown } } | null)?.cause
-  if (typeof cause?.code === 'string') return cause.code
-  return error instanceof Error ? error.name : undefined
+  if (typeof cause?.code === 'string' && /^[A-Z][A-Z0-9_]{1,39}$/.test(cause.code)) {
+    return cause.code
+  }
+  return error instanceof Error && /^\w{1,40}$/.test(error.name) ? error.name : undefined
 }
 
 function readTeamName(text: string): string | undefined {

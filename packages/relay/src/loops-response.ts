@@ -1,6 +1,7 @@
 // Reading a Loops answer: status → verdict, rate-limit headers, Retry-After, error body text.
 // Loops documents JSON `{success, message}` errors, but load balancers answer HTML or nothing.
-import type { RateLimitInfo } from './loops-client'
+import type { RateLimitInfo } from './loops-types'
+import { redactSecret } from './redact'
 
 export type Verdict = 'ok' | 'duplicate' | 'retry' | 'reject'
 
@@ -40,14 +41,18 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 
 const EXCERPT = 160
 
-/** The `message` of a JSON error body, else a short one-line excerpt of whatever came back. */
-export function describeBody(text: string): string {
+/**
+ * The `message` of a JSON error body, else a short one-line excerpt of whatever came back. The
+ * key is removed first, from the whole text: cutting first could leave most of a key behind.
+ */
+export function describeBody(raw: string, secret?: string): string {
+  const text = redactSecret(raw, secret)
   try {
     const data: unknown = JSON.parse(text)
     if (typeof data === 'object' && data !== null) {
       const { message, error } = data as { message?: unknown; error?: unknown }
-      if (typeof message === 'string' && message) return message
-      if (typeof error === 'string' && error) return error
+      if (typeof message === 'string' && message) return excerpt(message)
+      if (typeof error === 'string' && error) return excerpt(error)
     }
   } catch {
     // not JSON: fall through to the excerpt
@@ -58,9 +63,10 @@ export function describeBody(text: string): string {
     .replace(/\s+/g, ' ')
     .trim()
   if (line === '') return 'empty body'
-  const excerpt = line.length > EXCERPT ? `${line.slice(0, EXCERPT)}…` : line
-  return `non-JSON body: ${excerpt}`
+  return `non-JSON body: ${excerpt(line)}`
 }
+
+const excerpt = (text: string) => (text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text)
 
 function toCount(value: string | null): number | undefined {
   if (value === null) return undefined

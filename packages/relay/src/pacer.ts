@@ -1,7 +1,7 @@
 // Loops allows 10 requests/s per team. The pacer is a token bucket on the relay's own clock,
 // run a little under the limit, that also slows down when Loops says it is close (429,
 // x-ratelimit-remaining): all Loops calls of a relay take a token first.
-import type { RateLimitInfo } from './loops-client'
+import type { RateLimitInfo } from './loops-types'
 
 export interface PacerOptions {
   /** RELAY_LOOPS_RATE_LIMIT: Loops requests per second allowed for the team. Default 10. */

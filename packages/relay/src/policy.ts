@@ -1,10 +1,11 @@
-// Relay policy (DESIGN §4), applied to each message after core validated and re-sanitized it.
-// The browser is untrusted: a message can be refused (identity, event name) or trimmed
-// (contact properties, mailing lists, `subscribed: true`); trimming never refuses the message.
+// Relay policy, applied to each message after core validated and re-sanitized it. The browser is
+// untrusted: a message can be refused (identity, event name) or trimmed (contact properties,
+// mailing lists, `subscribed: true`); trimming never refuses the message. Mailing lists are
+// denied unless listed: a stranger must not be able to subscribe anyone to anything.
 
 import type { LoopsProperties, WireMessage } from '@loops-cdp/core/protocol'
 import type { RelayConfig } from './config'
-import { verifyUserHash } from './identity'
+import { verifyIdentity } from './identity'
 
 export type PolicyConfig = Pick<
   RelayConfig,
@@ -28,11 +29,17 @@ export interface Policy {
   apply(message: WireMessage): Promise<PolicyResult>
 }
 
-export function createPolicy(config: PolicyConfig): Policy {
+export interface PolicyOptions {
+  /** Debug lines (a dropped mailing list); the relay passes one only with `debug` on. */
+  debug?: (msg: string, fields: Record<string, unknown>) => void
+}
+
+export function createPolicy(config: PolicyConfig, options: PolicyOptions = {}): Policy {
   const events = config.eventAllowlist ? new Set(config.eventAllowlist) : undefined
   const allowed = config.propertyAllowlist ? new Set(config.propertyAllowlist) : undefined
   const denied = new Set(config.propertyDenylist)
-  const lists = config.mailingListAllowlist ? new Set(config.mailingListAllowlist) : undefined
+  const allLists = config.mailingListAllowlist?.includes('*') ?? false
+  const lists = new Set(config.mailingListAllowlist ?? [])
   const secret = config.identitySecret
 
   function filterProperties(
@@ -60,8 +67,15 @@ export function createPolicy(config: PolicyConfig): Policy {
         if (typeof userHash !== 'string' || userHash === '') {
           return { ok: false, reason: 'identity', error: 'userHash is required' }
         }
-        if (!(await verifyUserHash(secret, message, userHash))) {
-          return { ok: false, reason: 'identity', error: 'userHash does not match' }
+        // Both fields as sent, the absent one as '': an email beside a signed userId (or a
+        // userId beside a signed email) changes the signed text, so the hash no longer matches.
+        const identity = { userId: message.userId, email: message.email }
+        if (!(await verifyIdentity(secret, identity, userHash))) {
+          return {
+            ok: false,
+            reason: 'identity',
+            error: 'userHash does not match this userId and email',
+          }
         }
       }
       const dropped: PolicyDrop[] = []
@@ -77,11 +91,17 @@ export function createPolicy(config: PolicyConfig): Policy {
       const out = { ...rest }
       const properties = filterProperties(rest.properties, dropped)
       if (properties !== undefined) out.properties = properties
-      if (rest.mailingLists !== undefined && lists !== undefined) {
+      if (rest.mailingLists !== undefined && !allLists) {
         const kept: Record<string, boolean> = {}
         for (const [id, value] of Object.entries(rest.mailingLists)) {
           if (lists.has(id)) kept[id] = value
-          else dropped.push('mailing_list')
+          else {
+            dropped.push('mailing_list')
+            options.debug?.('mailing list dropped: not in RELAY_MAILING_LIST_ALLOWLIST', {
+              messageId: rest.messageId,
+              listId: id,
+            })
+          }
         }
         out.mailingLists = kept
       }

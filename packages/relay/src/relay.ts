@@ -1,19 +1,26 @@
 // createRelay: config → one web-standard `fetch` handler plus start/stop. It wires the hono app
 // (app.ts) to a delivery mode (direct or the SQLite queue), the pacer, the Loops client, metrics
 // and logs, and runs the start-up key check that /health reports.
+//
+// Creating a relay never throws for missing or invalid configuration: frameworks evaluate route
+// modules at build time, where secrets are absent. Such a relay answers every request 500 with
+// what is missing (and logs it once); the CLI checks `configError` and exits instead.
 
 import { createApp, type HealthInfo, type RequestInfo } from './app'
 import type { ClientIpResolver } from './client-address'
 import {
   ConfigError,
+  configFromEnv,
+  DEFAULT_CONFIG,
   isLoopbackUrl,
+  missingSettings,
   type RelayConfig,
   type RelayConfigInput,
   resolveConfig,
 } from './config'
 import { createDirectMode } from './delivery/direct'
 import type { DeliveryMode, DeliveryModeOptions, DeliveryOutcome } from './delivery/types'
-import { createLogger, type LogSink } from './log'
+import { createLogger, type LogSink, type RelayLogger } from './log'
 import { createLoopsClient } from './loops-client'
 import { createMetrics } from './metrics'
 import { createPacer } from './pacer'
@@ -31,6 +38,11 @@ export interface RelayOptions extends RelayConfigInput {
   logSink?: LogSink
   /** fetch used for Loops calls (default: the global one). */
   fetch?: typeof fetch
+  /**
+   * Where options that are not given come from: LOOPS_API_KEY, LOOPS_API_URL, RELAY_*,
+   * REDIS_URL. Default: `process.env` where the runtime has one; `{}` reads nothing.
+   */
+  env?: Record<string, string | undefined>
 }
 
 export interface Relay {
@@ -42,28 +54,48 @@ export interface Relay {
   stop(): Promise<void>
   health(): HealthInfo
   readonly config: RelayConfig
+  /**
+   * Why this relay cannot serve — a missing or invalid setting, named, never its value — or
+   * `undefined`. While set, every request gets `500 {"error"}` and `start()` rejects with it.
+   */
+  readonly configError: ConfigError | undefined
 }
 
 // The emulator accepts any key when started without one; Loops itself never sees this value.
 const LOOPBACK_PLACEHOLDER_KEY = 'loops-relay-emulator'
 
-export function createRelay(options: RelayOptions = {}): Relay {
-  const { logSink, fetch: customFetch, clientIp, ...input } = options
-  const config = resolveConfig(input)
-  if (config.mode === 'redis') {
-    throw new ConfigError('mode', 'redis mode is not available yet; use "queue" or "direct"')
-  }
-  if (config.loopsApiKey === undefined && !isLoopbackUrl(config.loopsApiUrl)) {
-    throw new ConfigError(
-      'loopsApiKey',
-      'LOOPS_API_KEY is required unless LOOPS_API_URL is a loopback address (the emulator)',
-    )
-  }
+// Settings only the CLI uses; a mounted relay does not take them from the environment.
+const CLI_ONLY = new Set(['port', 'host'])
 
+export function createRelay(options: RelayOptions = {}): Relay {
+  const { logSink, fetch: customFetch, env, clientIp, ...explicit } = options
+  const source = env ?? runtimeEnv()
+  // Every value that could be a secret, valid or not, so no log line can carry it.
   const logger = createLogger({
     ...(logSink ? { sink: logSink } : {}),
-    secrets: [config.loopsApiKey, config.identitySecret],
+    keys: [explicit.loopsApiKey, source.LOOPS_API_KEY?.trim()],
+    secrets: [explicit.identitySecret, source.RELAY_IDENTITY_SECRET?.trim()],
   })
+  let config: RelayConfig
+  let configError: ConfigError | undefined
+  try {
+    const fromEnv = Object.entries(configFromEnv(source)).filter(([key]) => !CLI_ONLY.has(key))
+    config = resolveConfig({ ...Object.fromEntries(fromEnv), ...definedOnly(explicit) })
+    configError = missingSettings(config)
+    if (config.mode === 'redis') {
+      configError ??= new ConfigError(
+        'RELAY_MODE',
+        'redis mode is not available yet; use "queue" or "direct"',
+      )
+    }
+  } catch (error) {
+    // Only ConfigError is expected; anything else is reported without its text (it could hold
+    // an option's value).
+    configError =
+      error instanceof ConfigError ? error : new ConfigError('options', 'could not be read')
+    config = { ...DEFAULT_CONFIG, mode: 'direct' }
+  }
+  if (configError) return unconfiguredRelay(config, configError, logger)
   let loopsStatus: HealthInfo['loops'] = 'unknown'
   let mode: DeliveryMode | undefined
   const metrics = createMetrics({
@@ -120,6 +152,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
   let starting: Promise<DeliveryMode> | undefined
   let stopped = false
   function start(): Promise<DeliveryMode> {
+    if (starting === undefined) warnIfUnverified(config, logger)
     starting ??= openMode().then((opened) => {
       mode = opened
       opened.start()
@@ -141,7 +174,9 @@ export function createRelay(options: RelayOptions = {}): Relay {
 
   const app = createApp({
     config,
-    policy: createPolicy(config),
+    policy: createPolicy(config, {
+      ...(config.debug ? { debug: (msg, fields) => logger.log('debug', msg, fields) } : {}),
+    }),
     clientIp,
     metrics,
     logger,
@@ -155,6 +190,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
 
   return {
     config,
+    configError: undefined,
     health,
     async fetch(request, info = {}) {
       // Start lazily so a route handler (Next.js, Workers) needs no explicit start().
@@ -173,4 +209,69 @@ export function createRelay(options: RelayOptions = {}): Relay {
       await opened?.stop()
     },
   }
+}
+
+/** Says at start, loudly, when anyone who can reach the relay may write any contact. */
+function warnIfUnverified(config: RelayConfig, logger: RelayLogger): void {
+  if (config.identitySecret !== undefined) return
+  const against = isLoopbackUrl(config.loopsApiUrl)
+    ? 'a loopback Loops URL (the emulator)'
+    : 'the real Loops API, because RELAY_ALLOW_UNVERIFIED=true'
+  logger.log(
+    'warn',
+    `identity verification is OFF against ${against}: anyone who can reach this relay can ` +
+      'create, change and unsubscribe any contact and send events to any address. Set ' +
+      'RELAY_IDENTITY_SECRET and sign each user on your server with signIdentity.',
+    { identityVerification: false },
+  )
+}
+
+/** A relay that cannot serve: every request gets 500 naming what is missing; logged once. */
+function unconfiguredRelay(config: RelayConfig, problem: ConfigError, logger: RelayLogger): Relay {
+  let logged = false
+  const body = JSON.stringify({ error: `Relay is not configured. ${problem.message}` })
+  return {
+    config,
+    configError: problem,
+    health: () => ({ ok: false, mode: config.mode, loops: 'unknown', queueDepth: 0 }),
+    async fetch() {
+      if (!logged) {
+        logged = true
+        logger.log('error', 'relay is not configured; answering 500 to every request', {
+          setting: problem.setting,
+          problem: problem.message,
+        })
+      }
+      return new Response(body, {
+        status: 500,
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        },
+      })
+    },
+    start: () => Promise.reject(problem),
+    stop: async () => {},
+  }
+}
+
+/** The runtime's environment, if it has one and lets us read it (Deno may not; Workers have none). */
+function runtimeEnv(): Record<string, string | undefined> {
+  try {
+    const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    const env = proc?.env
+    if (env === undefined) return {}
+    const out: Record<string, string | undefined> = {}
+    for (const key of Object.keys(env)) {
+      if (/^(LOOPS_API_KEY|LOOPS_API_URL|REDIS_URL|RELAY_\w+)$/.test(key)) out[key] = env[key]
+    }
+    return out
+  } catch {
+    return {}
+  }
+}
+
+function definedOnly<T extends object>(input: T): Partial<T> {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<T>
 }

@@ -4,7 +4,7 @@
 // removed what the operator does not allow. Contact properties are spread first, so the fields
 // a message owns are written last.
 import type { WireMessage } from '@loops-cdp/core/protocol'
-import type { LoopsContactBody, LoopsEventBody } from './loops-client'
+import type { LoopsContactBody, LoopsEventBody } from './loops-types'
 
 export type ContactWire = Extract<WireMessage, { type: 'contact' }>
 export type EventWire = Extract<WireMessage, { type: 'event' }>

@@ -141,15 +141,24 @@ describe('loops-relay CLI', () => {
       seen.push(`${res.status} ${JSON.stringify([...res.headers])} ${await res.text()}`)
       return res
     }
-    const { computeUserHash } = await import('../src/identity')
-    const userHash = await computeUserHash('backend-shared-secret', { userId: 'u-key' })
+    const { signIdentity } = await import('../src/identity')
+    const sign = (email: string) =>
+      signIdentity('backend-shared-secret', { userId: 'u-key', email })
     const body = JSON.stringify({
       batch: [
-        contact('k1', { userId: 'u-key', userHash, properties: { plan: 'pro' } }),
-        event('k2', { userId: 'u-key', userHash }),
+        contact('k1', {
+          userId: 'u-key',
+          userHash: await sign('k1@example.com'),
+          properties: { plan: 'pro' },
+        }),
+        event('k2', { userId: 'u-key', userHash: await sign('k2@example.com') }),
         event('k3', { userId: 'u-key', userHash: 'bad' }),
         // Loops refuses this one (400): it is dead-lettered with Loops' reason.
-        contact('k4', { userId: 'u-key', userHash, email: 'not-an-email' }),
+        contact('k4', {
+          userId: 'u-key',
+          userHash: await sign('not-an-email'),
+          email: 'not-an-email',
+        }),
       ],
     })
     const headers = { 'content-type': 'text/plain', origin: 'https://app.example.com' }
@@ -213,9 +222,9 @@ describe('loops-relay CLI', () => {
   it('ships npm entries that load with require() and import and answer /health', () => {
     const script = (load: string) =>
       `${load}.then(async (m) => {
-        const relay = m.createRelay({ loopsApiUrl: 'http://127.0.0.1:9/api', logSink: () => {} })
+        const relay = m.createRelay({ loopsApiUrl: 'http://127.0.0.1:9/api', logSink: () => {}, env: {} })
         const res = await relay.fetch(new Request('http://relay.test/health'))
-        console.log(res.status, typeof m.computeUserHash, typeof m.ConfigError)
+        console.log(res.status, typeof m.signIdentity, typeof m.ConfigError)
         await relay.stop()
       })`
     for (const [flag, load] of [

@@ -42,6 +42,7 @@ export function relayFor(emu: TestEmulator, options: RelayOptions = {}) {
     loopsApiKey: 'test_key_for_relay',
     mode: 'direct',
     logSink: (line) => logs.push(line),
+    env: {}, // hermetic: nothing from the test runner's environment
     ...options,
   })
   onCleanup(() => relay.stop())

@@ -71,7 +71,7 @@ describe('POST /v1/batch (direct mode)', () => {
         { id: 'product', name: 'Product' },
       ],
     })
-    const { relay } = relayFor(lists)
+    const { relay } = relayFor(lists, { mailingListAllowlist: ['*'] })
     const res = await request(
       relay,
       '/v1/batch',

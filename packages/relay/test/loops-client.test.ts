@@ -127,7 +127,7 @@ describe('Loops client (ky) against the emulator', () => {
     await emu.fault({ status: 500, times: 1, body: `<pre>bad header: Bearer ${KEY}</pre>` })
     const loops = createLoopsClient({ apiKey: KEY, baseUrl: emu.apiUrl })
     const result = failure(await loops.updateContact({ email: 'ada@example.com' }))
-    expect(result.reason).toContain('Bearer ***')
+    expect(result.reason).toContain('Bearer [redacted]')
     expect(everythingSaid(result)).not.toContain(KEY)
   })
 

@@ -104,20 +104,29 @@ describe('modes', () => {
     expect(health).toMatchObject({ ok: true, mode: 'queue', queueDepth: 0 })
   })
 
-  it('refuses redis mode with a clear ConfigError', async () => {
+  it('answers 500 naming the mode for redis mode (not available yet), and never throws', async () => {
     const emu = await emulator()
-    expect(() => createRelay({ mode: 'redis', loopsApiUrl: emu.apiUrl })).toThrow(ConfigError)
-    expect(() => createRelay({ mode: 'redis', loopsApiUrl: emu.apiUrl })).toThrow(
-      /redis mode is not available yet/,
-    )
+    const relay = createRelay({
+      mode: 'redis',
+      loopsApiUrl: emu.apiUrl,
+      env: {},
+      logSink: () => {},
+    })
+    expect(relay.configError).toBeInstanceOf(ConfigError)
+    expect(relay.configError?.message).toMatch(/redis mode is not available yet/)
+    const res = await relay.fetch(new Request('http://relay.test/health'))
+    expect(res.status).toBe(500)
   })
 
-  it('refuses to run without a key against a non-loopback Loops URL', () => {
-    expect(() => createRelay({ loopsApiUrl: 'https://app.loops.so/api' })).toThrow(
-      /LOOPS_API_KEY is required/,
-    )
-    expect(() =>
-      createRelay({ mode: 'direct', loopsApiUrl: 'http://127.0.0.1:9/api' }),
-    ).not.toThrow()
+  it('answers 500 without a key against a non-loopback Loops URL; a loopback URL needs none', async () => {
+    const relay = createRelay({
+      loopsApiUrl: 'https://app.loops.so/api',
+      env: {},
+      logSink: () => {},
+    })
+    expect(relay.configError?.message).toMatch(/LOOPS_API_KEY: not set/)
+    expect((await relay.fetch(new Request('http://relay.test/health'))).status).toBe(500)
+    const local = createRelay({ mode: 'direct', loopsApiUrl: 'http://127.0.0.1:9/api', env: {} })
+    expect(local.configError).toBeUndefined()
   })
 })

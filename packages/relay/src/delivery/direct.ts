@@ -2,7 +2,13 @@
 // listed; when Loops is throttled or down the answer is 503 + Retry-After, and the browser keeps
 // the whole batch — re-sending what already went is safe (idempotency keys, upserts).
 import type { WireMessage } from '@loops-cdp/core/protocol'
-import type { LoopsFailure } from '../loops-client'
+import type { LoopsFailure } from '../loops-types'
+import {
+  deadLetteredOutcome,
+  deliveredOutcomes,
+  refusalForBrowser,
+  retriedOutcome,
+} from './outcomes'
 import { planGroups } from './plan'
 import { sendGroup } from './send'
 import type { DeliveryMode, DeliveryModeOptions, SubmitResult } from './types'
@@ -49,18 +55,8 @@ export function createDirectMode(options: DirectModeOptions): DeliveryMode {
       )
       pacer.observe(result)
       if (result.ok) {
-        for (const i of items) {
-          pending.delete(i.index)
-          onOutcome({
-            kind: 'delivered',
-            messageId: i.message.messageId,
-            type: i.message.type,
-            status: result.status,
-            latencyMs: result.latencyMs,
-            ...(result.duplicate ? { duplicate: true } : {}),
-            ...(items.length > 1 ? { mergedWith: items.length } : {}),
-          })
-        }
+        for (const i of items) pending.delete(i.index)
+        for (const outcome of deliveredOutcomes(messagesOf(items), result)) onOutcome(outcome)
       } else if (result.retryable) {
         failure = {
           ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
@@ -71,14 +67,9 @@ export function createDirectMode(options: DirectModeOptions): DeliveryMode {
       } else {
         for (const i of items) {
           pending.delete(i.index)
-          rejected.push({ index: i.index, messageId: i.message.messageId, error: result.reason })
-          onOutcome({
-            kind: 'dead-lettered',
-            messageId: i.message.messageId,
-            type: i.message.type,
-            ...(result.status !== undefined ? { status: result.status } : {}),
-            reason: result.reason,
-          })
+          const { messageId } = i.message
+          rejected.push({ index: i.index, messageId, error: refusalForBrowser(result) })
+          onOutcome(deadLetteredOutcome(i.message, result))
         }
       }
     }
@@ -130,16 +121,14 @@ export function createDirectMode(options: DirectModeOptions): DeliveryMode {
   }
 }
 
+const messagesOf = (items: readonly Item[]) => items.map((i) => i.message)
+
+/** Direct mode does not retry itself: the browser does, after Retry-After. */
 function retried(item: Item, result: LoopsFailure, defaultRetryAfter: number) {
-  return {
-    kind: 'retried' as const,
-    messageId: item.message.messageId,
-    type: item.message.type,
-    ...(result.status !== undefined ? { status: result.status } : {}),
-    reason: result.reason,
+  return retriedOutcome(item.message, result, {
     attempt: 1,
     retryInMs: Math.max(result.retryAfterMs ?? 0, defaultRetryAfter * 1000),
-  }
+  })
 }
 
 /** Runs `task` over `items` with at most `limit` at once. */

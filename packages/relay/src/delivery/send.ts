@@ -1,7 +1,7 @@
 // One planned group → one Loops call: an event with its messageId as Idempotency-Key, or one
 // contact update built from one or more consecutive updates of the same contact.
 import type { WireMessage } from '@loops-cdp/core/protocol'
-import type { LoopsClient, LoopsContactBody, LoopsResult } from '../loops-client'
+import type { LoopsClient, LoopsContactBody, LoopsResult } from '../loops-types'
 import { type ContactWire, toContactBody, toEventBody } from '../to-loops'
 
 export function sendGroup(

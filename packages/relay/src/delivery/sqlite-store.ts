@@ -1,7 +1,9 @@
 // QueueStore on better-sqlite3 in WAL mode. Each method is one transaction, so whatever a
 // method returned is on disk; a SIGKILL loses at most calls that had not returned yet.
 // Delivered and dead-lettered ids stay in `done` for REMEMBER_DONE_MS, so a browser's re-send
-// of a message the relay already handled is recognised on ingest, also after a restart.
+// of a message the relay already handled is recognised on ingest, also after a restart. A re-send
+// is the same messageId for the same identity (userId and email): a messageId that another
+// client reuses must not suppress that client's message.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { WireMessage } from '@loops-cdp/core/protocol'
@@ -18,10 +20,14 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full'
 }
 
+/** Bumped when the tables change; `migrate` brings an older queue.db up to date. */
+const SCHEMA_VERSION = 1
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
   seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-  message_id   TEXT    NOT NULL UNIQUE,
+  dedupe_key   TEXT    NOT NULL UNIQUE,
+  message_id   TEXT    NOT NULL,
   type         TEXT    NOT NULL,
   email        TEXT,
   user_id      TEXT,
@@ -45,7 +51,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   dead_at     INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS done (
-  message_id TEXT    PRIMARY KEY,
+  dedupe_key TEXT    PRIMARY KEY,
+  message_id TEXT    NOT NULL,
   at         INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS done_at ON done (at);`
@@ -72,20 +79,21 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
   db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
   db.pragma('busy_timeout = 5000')
-  db.exec(SCHEMA)
+  migrate(db)
 
-  // Not added when the id is queued (UNIQUE) or was done within the window.
+  // Not added when the same message is queued (UNIQUE) or was done within the window.
   const insert = db.prepare(
-    `INSERT OR IGNORE INTO messages (message_id, type, email, user_id, payload, available_at, enqueued_at)
-     SELECT ?, ?, ?, ?, ?, ?, ?
-     WHERE NOT EXISTS (SELECT 1 FROM done WHERE message_id = ? AND at > ?)`,
+    `INSERT OR IGNORE INTO messages (dedupe_key, message_id, type, email, user_id, payload, available_at, enqueued_at)
+     SELECT ?, ?, ?, ?, ?, ?, ?, ?
+     WHERE NOT EXISTS (SELECT 1 FROM done WHERE dedupe_key = ? AND at > ?)`,
   )
   const peek = db.prepare(`SELECT ${COLUMNS} FROM messages ORDER BY seq LIMIT ?`)
   const load = db.prepare(`SELECT ${COLUMNS}, payload FROM messages WHERE ${IN_SEQS} ORDER BY seq`)
   const lease = db.prepare(`UPDATE messages SET leased_until = ? WHERE ${IN_SEQS}`)
   const ack = db.prepare(`DELETE FROM messages WHERE ${IN_SEQS}`)
   const remember = db.prepare(
-    `INSERT OR REPLACE INTO done (message_id, at) SELECT message_id, ? FROM messages WHERE ${IN_SEQS}`,
+    `INSERT OR REPLACE INTO done (dedupe_key, message_id, at)
+     SELECT dedupe_key, message_id, ? FROM messages WHERE ${IN_SEQS}`,
   )
   const prune = db.prepare('DELETE FROM done WHERE at <= ?')
   const retry = db.prepare(
@@ -108,7 +116,9 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
     const since = now - REMEMBER_DONE_MS
     for (const m of messages) {
       const payload = JSON.stringify(m)
+      const key = dedupeKey(m)
       const { changes } = insert.run(
+        key,
         m.messageId,
         m.type,
         m.email ?? null,
@@ -116,7 +126,7 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
         payload,
         now,
         now,
-        m.messageId,
+        key,
         since,
       )
       if (changes > 0) result.added += changes
@@ -192,6 +202,55 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
       if (db.open) db.close()
     },
   }
+}
+
+/** The same message: its id for the same identity, both fields exactly as sent. */
+function dedupeKey(m: WireMessage): string {
+  return JSON.stringify([m.messageId, m.userId ?? null, m.email ?? null])
+}
+
+/**
+ * Creates the tables, or brings a queue.db of an older version up to date in one transaction:
+ * version 0 keyed the queue and the done ids by messageId alone. Queued rows are kept (their
+ * key is rebuilt from the columns); the done ids of version 0 cannot be re-keyed and are
+ * dropped — a re-send in the next 24 h is delivered again, which Loops' idempotency key absorbs.
+ */
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number
+  if (version >= SCHEMA_VERSION) {
+    db.exec(SCHEMA)
+    return
+  }
+  const hasTable = (name: string) =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==
+    undefined
+  db.transaction(() => {
+    const old = hasTable('messages')
+    if (old) {
+      db.exec('DROP INDEX IF EXISTS done_at')
+      db.exec('ALTER TABLE messages RENAME TO messages_v0')
+      if (hasTable('done')) db.exec('DROP TABLE done')
+    }
+    db.exec(SCHEMA)
+    if (old) {
+      db.exec(`INSERT INTO messages (seq, dedupe_key, message_id, type, email, user_id, payload,
+                 attempts, available_at, leased_until, solo, last_error, enqueued_at)
+               SELECT seq, json_array(message_id, user_id, email), message_id, type, email, user_id,
+                 payload, attempts, available_at, leased_until, solo, last_error, enqueued_at
+               FROM messages_v0 ORDER BY seq`)
+      // Keep counting where version 0 stopped: dead letters are keyed by seq.
+      const last = db
+        .prepare(
+          `SELECT max(coalesce((SELECT max(seq) FROM sqlite_sequence WHERE name IN ('messages', 'messages_v0')), 0),
+                      coalesce((SELECT max(seq) FROM dead_letters), 0)) AS n`,
+        )
+        .get() as { n: number }
+      db.prepare("DELETE FROM sqlite_sequence WHERE name IN ('messages', 'messages_v0')").run()
+      db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('messages', ?)").run(last.n)
+      db.exec('DROP TABLE messages_v0')
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  })()
 }
 
 function toQueued(row: Row, now: number): QueuedRow {

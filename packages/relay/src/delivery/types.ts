@@ -1,7 +1,7 @@
 // The seam between the relay's HTTP side (app.ts, relay.ts) and delivery: createRelay picks one
 // DeliveryMode and hands it validated messages; the mode owns pacing, retries and outcomes.
 import type { WireMessage } from '@loops-cdp/core/protocol'
-import type { LoopsClient } from '../loops-client'
+import type { LoopsClient } from '../loops-types'
 import type { Pacer } from '../pacer'
 
 export type DeliveryOutcome =

@@ -1,7 +1,7 @@
 // Drains a QueueStore into Loops at the pacer's rate: plan (per-contact order, merging) →
 // lease → token → call → ack, retry with backoff, split a rejected merge, or dead-letter.
-import type { LoopsFailure } from '../loops-client'
 import { type BackoffOptions, backoffDelay } from './backoff'
+import { deadLetteredOutcome, deliveredOutcomes, retriedOutcome } from './outcomes'
 import { planGroups } from './plan'
 import { sendGroup } from './send'
 import type { QueuedRow, QueueStore } from './store'
@@ -146,17 +146,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const at = Date.now()
     if (result.ok) {
       await store.ack(group, at)
-      for (const r of rows) {
-        onOutcome({
-          kind: 'delivered',
-          messageId: r.messageId,
-          type: r.type,
-          status: result.status,
-          latencyMs: result.latencyMs,
-          ...(result.duplicate ? { duplicate: true } : {}),
-          ...(rows.length > 1 ? { mergedWith: rows.length } : {}),
-        })
-      }
+      for (const outcome of deliveredOutcomes(rows, result)) onOutcome(outcome)
       return
     }
     if (!result.retryable && rows.length > 1) {
@@ -171,23 +161,13 @@ export function createWorker(options: WorkerOptions): Worker {
         ? `gave up after ${attempt} tries: ${result.reason}`
         : result.reason
       await store.deadLetter(group, { status: result.status, reason, at })
-      for (const r of rows) onOutcome(deadOutcome(r, result, reason))
+      for (const r of rows) onOutcome(deadLetteredOutcome(r, result, reason))
       return
     }
     const countAttempt = result.status !== 429
     const retryInMs = backoffDelay(countAttempt ? attempt : 1, result.retryAfterMs, options.backoff)
     await store.retry(group, { availableAt: at + retryInMs, reason: result.reason, countAttempt })
-    for (const r of rows) {
-      onOutcome({
-        kind: 'retried',
-        messageId: r.messageId,
-        type: r.type,
-        ...(result.status !== undefined ? { status: result.status } : {}),
-        reason: result.reason,
-        attempt,
-        retryInMs,
-      })
-    }
+    for (const r of rows) onOutcome(retriedOutcome(r, result, { attempt, retryInMs }))
   }
 
   return {
@@ -210,16 +190,6 @@ export function createWorker(options: WorkerOptions): Worker {
       await Promise.all(inflight.values())
     },
     inFlight: () => busy.size,
-  }
-}
-
-function deadOutcome(row: QueuedRow, result: LoopsFailure, reason: string) {
-  return {
-    kind: 'dead-lettered' as const,
-    messageId: row.messageId,
-    type: row.type,
-    ...(result.status !== undefined ? { status: result.status } : {}),
-    reason,
   }
 }
 
