@@ -1,5 +1,5 @@
 // Relay configuration: one typed object with defaults, built from explicit options, from the
-// environment (DESIGN §5 names) or from CLI flags (see flags.ts). Pure: no Node imports, so it
+// environment (the names in docs/architecture.md) or from CLI flags (see flags.ts). Pure: no Node imports, so it
 // loads in Workers, Deno and Bun too.
 
 export type RelayMode = 'direct' | 'queue' | 'redis'
@@ -43,6 +43,15 @@ export interface RelayConfig {
   trustProxy: boolean
   /** Path prefix the relay is mounted under, e.g. `/loops` for a Next.js `app/loops/[...path]`. */
   basePath: string
+  /**
+   * Create a contact property Loops lacks (typed from the value that introduced it) before the
+   * message carrying it goes out. Off by default: without it the property is reported instead.
+   */
+  createProperties: boolean
+  /** Most properties created per hour: a page could invent names. */
+  createPropertiesPerHour: number
+  /** Age (s) after which a use refreshes the property and list catalog; 0 turns the catalog off. */
+  catalogRefreshSeconds: number
 }
 
 export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
@@ -61,6 +70,9 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   debug: false,
   trustProxy: false,
   basePath: '',
+  createProperties: false,
+  createPropertiesPerHour: 20,
+  catalogRefreshSeconds: 600,
 })
 
 /** A setting that cannot be used; `setting` names the env var / option, never its secret value. */
@@ -87,6 +99,11 @@ export function resolveConfig(input: Partial<RelayConfig> = {}): RelayConfig {
   checkInt('clientRateLimit', config.clientRateLimit, 0, 10_000_000)
   checkInt('maxBodyBytes', config.maxBodyBytes, 1024, 64 * 1024 * 1024)
   checkInt('maxBatch', config.maxBatch, 1, 10_000)
+  checkInt('createPropertiesPerHour', config.createPropertiesPerHour, 0, 10_000)
+  checkInt('catalogRefreshSeconds', config.catalogRefreshSeconds, 0, 86_400)
+  if (config.catalogRefreshSeconds > 0 && config.catalogRefreshSeconds < 60) {
+    throw new ConfigError('catalogRefreshSeconds', 'must be 0 (off) or at least 60')
+  }
   try {
     new URL(config.loopsApiUrl)
   } catch {
@@ -112,7 +129,7 @@ function normalizeBasePath(path: string): string {
 
 type Env = Record<string, string | undefined>
 
-/** Reads the DESIGN §5 environment names. Unset or empty variables are left out. */
+/** Reads the relay's environment variables. Unset or empty variables are left out. */
 export function configFromEnv(env: Env): Partial<RelayConfig> {
   const str = (name: string) => {
     const value = env[name]?.trim()
@@ -142,6 +159,15 @@ export function configFromEnv(env: Env): Partial<RelayConfig> {
     debug: parseBool('RELAY_DEBUG', str('RELAY_DEBUG')),
     trustProxy: parseBool('RELAY_TRUST_PROXY', str('RELAY_TRUST_PROXY')),
     basePath: str('RELAY_BASE_PATH'),
+    createProperties: parseBool('RELAY_CREATE_PROPERTIES', str('RELAY_CREATE_PROPERTIES')),
+    createPropertiesPerHour: parseIntSetting(
+      'RELAY_CREATE_PROPERTIES_PER_HOUR',
+      str('RELAY_CREATE_PROPERTIES_PER_HOUR'),
+    ),
+    catalogRefreshSeconds: parseIntSetting(
+      'RELAY_CATALOG_REFRESH_SECONDS',
+      str('RELAY_CATALOG_REFRESH_SECONDS'),
+    ),
   }
 }
 

@@ -4,6 +4,7 @@
 
 import { createApp, type HealthInfo, type RequestInfo } from './app'
 import { ADDRESS_LIMIT_FACTOR } from './batch'
+import { openCatalog } from './catalog/open'
 import { createClientRateLimiter } from './client-rate-limit'
 import { ConfigError, isLoopbackUrl, type RelayConfig, resolveConfig } from './config'
 import { createDirectMode } from './delivery/direct'
@@ -54,17 +55,20 @@ export function createRelay(options: RelayOptions = {}): Relay {
   })
   let loopsStatus: HealthInfo['loops'] = 'unknown'
   let mode: DeliveryMode | undefined
-  const metrics = createMetrics({
-    queueDepth: () => mode?.depth() ?? 0,
-    loopsAuthorized: () => (loopsStatus === 'unknown' ? undefined : loopsStatus === 'ok'),
-  })
-
-  const loops = createLoopsClient({
+  const pacer = createPacer({ ratePerSecond: config.loopsRateLimit })
+  const loopsAccess = {
     apiKey: config.loopsApiKey ?? LOOPBACK_PLACEHOLDER_KEY,
     baseUrl: config.loopsApiUrl,
     ...(customFetch ? { fetch: customFetch } : {}),
+  }
+  // Properties and lists Loops has: unknown ones are reported or created, unknown lists dropped.
+  const catalog = openCatalog({ config, access: loopsAccess, pacer, logger })
+  const metrics = createMetrics({
+    queueDepth: () => mode?.depth() ?? 0,
+    loopsAuthorized: () => (loopsStatus === 'unknown' ? undefined : loopsStatus === 'ok'),
+    extra: catalog.renderMetrics,
   })
-  const pacer = createPacer({ ratePerSecond: config.loopsRateLimit })
+  const loops = catalog.wrap(createLoopsClient(loopsAccess))
   const onOutcome = (outcome: DeliveryOutcome) => {
     logger.outcome(outcome)
     if (outcome.kind === 'delivered') {
@@ -111,6 +115,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
       checkKey().catch((error: unknown) => {
         logger.log('error', 'loops api key check failed', { error: String(error) })
       })
+      void catalog.start()
       return opened
     })
     return starting
@@ -158,6 +163,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
       if (starting === undefined) return
       const opened = await starting.catch(() => undefined)
       await opened?.stop()
+      await catalog.stop()
     },
   }
 }
