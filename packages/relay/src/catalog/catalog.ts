@@ -68,6 +68,8 @@ export interface PropertyCatalog {
   start(): Promise<void>
   prepare<T extends Record<string, unknown>>(body: T): Promise<PrepareResult<T>>
   stop(): Promise<void>
+  /** Resolves once no refresh is in flight (a background refresh included). */
+  settled(): Promise<void>
   /** Prometheus text of the catalog's counters. */
   renderMetrics(): string
   /** What the catalog knows now (undefined before the first successful read). */
@@ -126,8 +128,8 @@ export function createPropertyCatalog(options: CatalogOptions): PropertyCatalog 
   let refreshing: Promise<void> | undefined
   let started: Promise<void> | undefined
   let stopped = false
-  /** name → when a refresh last showed it missing (`p:` properties, `l:` lists). */
-  const confirmedMissing = new Map<string, number>()
+  /** name → when it was first seen missing (`p:` properties, `l:` lists). */
+  const firstMissing = new Map<string, number>()
   const loggedAt = new Map<string, number>()
   let logWindow = { start: Number.NEGATIVE_INFINITY, count: 0, summarized: false }
   const creations: number[] = []
@@ -289,11 +291,16 @@ export function createPropertyCatalog(options: CatalogOptions): PropertyCatalog 
     return run
   }
 
-  /** Refresh when something looks missing that no refresh confirmed lately (bounded). */
+  /**
+   * A name seen missing gets one fresh look: a refresh after it was first seen, awaited, at most
+   * one per `missRefreshMs` for all names together. After that only the scheduled refresh
+   * (every `refreshMs` of use) looks again, so a name that stays unknown costs nothing extra.
+   */
   async function refreshForMisses(keys: string[]): Promise<void> {
     const at = now()
-    const unconfirmed = keys.some((k) => at - (confirmedMissing.get(k) ?? -Infinity) >= refreshMs)
-    if (unconfirmed && at - refreshedAt >= missRefreshMs) await refresh(tokenWaitMs)
+    for (const key of keys) if (!firstMissing.has(key)) tracked(firstMissing, key, at)
+    const unseen = keys.some((key) => (firstMissing.get(key) ?? at) >= refreshedAt)
+    if (unseen && at - refreshedAt >= missRefreshMs) await refresh(tokenWaitMs)
     else if (at - refreshedAt >= refreshMs) refresh().catch(() => undefined)
   }
 
@@ -342,8 +349,6 @@ export function createPropertyCatalog(options: CatalogOptions): PropertyCatalog 
         ...missingLists().map((id) => `l:${id}`),
       ]
       await refreshForMisses(misses)
-      const at = now()
-      for (const key of misses) tracked(confirmedMissing, key, at)
 
       for (const name of missingProps()) {
         if (!options.createProperties) {
@@ -375,6 +380,11 @@ export function createPropertyCatalog(options: CatalogOptions): PropertyCatalog 
       stopped = true
       await refreshing?.catch(() => undefined)
       await options.record?.flush().catch(() => undefined)
+    },
+
+    async settled() {
+      await started
+      while (refreshing) await refreshing
     },
 
     renderMetrics: () => metrics.render(),
