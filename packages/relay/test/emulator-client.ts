@@ -9,6 +9,8 @@ export interface EmuRequestRecord {
   headers: Record<string, string>
   body: Record<string, unknown> | null
   fault: boolean
+  /** With an `after` fault: the status the processing gave, which the client never saw. */
+  processedStatus?: number
 }
 
 export type EmuEventRecord = Record<string, unknown> & {
