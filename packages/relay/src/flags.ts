@@ -68,6 +68,7 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
 export const USAGE = `loops-relay: forwards loops-cdp browser batches to the Loops API
 
 Usage: loops-relay [flags]
+       loops-relay doctor [flags] [--json]   check the set-up against Loops and exit
 
 Secrets come from the environment only: LOOPS_API_KEY, RELAY_IDENTITY_SECRET.
 Every flag mirrors an environment variable and wins over it:
