@@ -44,7 +44,7 @@ export interface CatalogOptions {
   mailingListAllowlist?: readonly string[] | undefined
   lock?: CreationLock
   record?: UnknownPropertyRecord
-  /** Longest wait for a pacer token on the delivery path. Default 5 s. */
+  /** Longest wait for a pacer token on the delivery path (direct mode holds the answer). Default 2 s. */
   tokenWaitMs?: number
   /** How long a process that lost the creation lock waits for the property. Default 3 s. */
   lockWaitMs?: number
@@ -115,7 +115,7 @@ export function createPropertyCatalog(options: CatalogOptions): PropertyCatalog 
   const refreshMs = options.refreshMs ?? 600_000
   const missRefreshMs = options.missRefreshMs ?? 60_000
   const createPerHour = options.createPerHour ?? 20
-  const tokenWaitMs = options.tokenWaitMs ?? 5000
+  const tokenWaitMs = options.tokenWaitMs ?? 2000
   const lockWaitMs = options.lockWaitMs ?? 3000
   const allowed = options.propertyAllowlist ? new Set(options.propertyAllowlist) : undefined
   const denied = new Set(options.propertyDenylist ?? [])
@@ -280,7 +280,8 @@ export function createPropertyCatalog(options: CatalogOptions): PropertyCatalog 
     if (type === undefined) return Promise.resolve({ kind: 'missing' })
     const hourAgo = now() - HOUR_MS
     while (creations.length > 0 && (creations[0] as number) <= hourAgo) creations.shift()
-    if (creations.length >= createPerHour) {
+    // Creations in flight count too, so a burst of new names cannot overshoot the cap.
+    if (creations.length + creating.size >= createPerHour) {
       return Promise.resolve({
         kind: 'missing',
         reason: `not created: ${createPerHour} properties created in the last hour (RELAY_CREATE_PROPERTIES_PER_HOUR)`,
