@@ -97,7 +97,15 @@ export async function runEfficiency() {
   const relayPort = await freePort()
   const emulatorUrl = `http://127.0.0.1:${emulatorPort}`
   const emulator = await startNode('efficiency-emulator', paths.emulatorCli, {
-    args: ['--port', String(emulatorPort), '--rate-limit', String(RATE), '--auto-properties'],
+    // The workload's custom properties exist, as they would in Loops (unknown ones are dropped).
+    args: [
+      '--port',
+      String(emulatorPort),
+      '--rate-limit',
+      String(RATE),
+      '--properties',
+      'plan,companyName,companySize:number',
+    ],
     readyUrl: `${emulatorUrl}/_emulator/contacts`,
   })
   let relay

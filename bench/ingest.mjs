@@ -142,7 +142,15 @@ export async function runIngest() {
   const dataDir = mkdtempSync(join(tmpdir(), 'loops-bench-queue-'))
   const emulatorPort = await freePort()
   const emulator = await startNode('ingest-emulator', paths.emulatorCli, {
-    args: ['--port', String(emulatorPort), '--rate-limit', '0', '--auto-properties'],
+    // The team's properties exist, as they would in Loops (unknown ones would be dropped).
+    args: [
+      '--port',
+      String(emulatorPort),
+      '--rate-limit',
+      '0',
+      '--properties',
+      'plan,seats:number',
+    ],
     readyUrl: `http://127.0.0.1:${emulatorPort}/_emulator/contacts`,
   })
   const loops = { LOOPS_API_URL: `http://127.0.0.1:${emulatorPort}/api` }

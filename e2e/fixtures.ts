@@ -35,6 +35,8 @@ interface Options {
   variant: Variant
   /** `undefined` runs the relay without identity verification. */
   identitySecret: string | undefined
+  /** More relay settings for a test (e.g. `{ createProperties: true }`). */
+  relayConfig: Record<string, unknown>
 }
 
 /**
@@ -74,6 +76,7 @@ interface Fixtures {
 
 export const test = base.extend<Options & Fixtures>({
   relayMode: ['direct', { option: true }],
+  relayConfig: [{}, { option: true }],
   variant: [VARIANTS[0] as Variant, { option: true }],
   identitySecret: [IDENTITY_SECRET, { option: true }],
 
@@ -107,7 +110,7 @@ export const test = base.extend<Options & Fixtures>({
     }
   },
 
-  app: async ({ loops, relayMode, relayLog, identitySecret }, use, testInfo) => {
+  app: async ({ loops, relayMode, relayConfig, relayLog, identitySecret }, use, testInfo) => {
     const app = new ManagedApp({
       port: 0,
       loopsApiUrl: `${loops.url}/api`,
@@ -116,7 +119,10 @@ export const test = base.extend<Options & Fixtures>({
       ...(identitySecret ? { identitySecret } : {}),
       // Each test its own SQLite queue: parallel relays must never drain each other's messages.
       relayDataDir: testInfo.outputPath('relay-data'),
-      relayOptions: { logSink: (line: Record<string, unknown>) => relayLog.push(line) },
+      relayOptions: {
+        ...relayConfig,
+        logSink: (line: Record<string, unknown>) => relayLog.push(line),
+      },
     })
     await app.start()
     try {

@@ -33,7 +33,12 @@ const realLoops = Boolean(process.env.LOOPS_API_KEY)
 let emulator
 try {
   // With a real key there is nothing to emulate: the relay talks to Loops itself.
-  emulator = realLoops ? undefined : await startEmulator({ port: EMULATOR_PORT })
+  // The example pages' one custom property exists, as it would in a real Loops team; any other
+  // is accepted and dropped, as Loops does (the relay logs it: RELAY_CREATE_PROPERTIES=true
+  // creates it instead).
+  emulator = realLoops
+    ? undefined
+    : await startEmulator({ port: EMULATOR_PORT, properties: [{ key: 'plan', type: 'string' }] })
 } catch (error) {
   fail(`could not start the Loops emulator on port ${EMULATOR_PORT}`, error)
 }

@@ -26,6 +26,8 @@ export interface EmulatedRequest {
   headers: Record<string, string>
   body: unknown
   fault: boolean
+  /** With an `after` fault: the status of the processing the client never saw. */
+  processedStatus?: number
   receivedAt: string
 }
 
@@ -34,6 +36,8 @@ export interface FaultRule {
   times: number
   path?: string
   delayMs?: number
+  /** Process the request, then answer `status`: Loops did the work, the answer was lost. */
+  after?: boolean
 }
 
 export class EmulatorInspectError extends Error {
@@ -73,6 +77,14 @@ export class LoopsInspector {
 
   requests(): Promise<EmulatedRequest[]> {
     return this.get('/_emulator/requests')
+  }
+
+  /** The team's custom contact properties (`{ key, type }`), as Loops' settings list them. */
+  async customProperties(): Promise<Array<{ key: string; type: string }>> {
+    const state = await this.get<{ properties: Array<{ key: string; type: string }> }>(
+      '/_emulator/state',
+    )
+    return state.properties.map(({ key, type }) => ({ key, type }))
   }
 
   /** `PUT /api/v1/contacts/update` calls, whatever their answer. */

@@ -47,6 +47,14 @@ export function parseFaultRule(input: unknown): FaultRule {
     }
     rule.body = b
   }
+  if (r.after !== undefined) {
+    if (typeof r.after !== 'boolean')
+      throw new FaultRuleError('"after" must be true or false', input)
+    if (r.after && rule.status === undefined) {
+      throw new FaultRuleError('"after": true needs a "status" to answer with', input)
+    }
+    if (r.after) rule.after = true
+  }
   if (rule.status === undefined && rule.delayMs === undefined) {
     throw new FaultRuleError('a fault needs a "status", a "delayMs" or both', input)
   }

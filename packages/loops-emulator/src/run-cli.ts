@@ -1,6 +1,6 @@
 import { startEmulator } from './emulator.js'
 import { CliUsageError } from './errors.js'
-import type { EmulatorOptions, MailingList } from './types.js'
+import type { EmulatorOptions, MailingList, PropertyType } from './types.js'
 
 export const USAGE = `Usage: loops-emulator [options]
 
@@ -13,6 +13,9 @@ Options:
   --api-key <key>       accept only this key (default: any non-empty Bearer token)
   --rate-limit <n>      requests per second per team, token bucket (default 10; 0 = off)
   --lists <id:name,…>   mailing lists (default: newsletter, product-updates, beta)
+  --properties <key:type,…>
+                        custom contact properties that exist from the start
+                        (type string, number, boolean or date; a bare key is a string)
   --auto-properties     create unknown contact properties instead of ignoring them
   -h, --help            show this help
 `
@@ -54,6 +57,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | undefined {
       case '--lists':
         options.lists = parseLists(value())
         break
+      case '--properties':
+        options.properties = parseProperties(value())
+        break
       case '--auto-properties':
         options.autoProperties = true
         break
@@ -87,6 +93,30 @@ export function parseLists(raw: string): MailingList[] {
     })
 }
 
+const PROPERTY_TYPES: readonly PropertyType[] = ['string', 'number', 'boolean', 'date']
+
+/** `plan:string,seats:number,trial` → custom properties; a bare key is a string property. */
+export function parseProperties(raw: string): Array<{ key: string; type: PropertyType }> {
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((item) => {
+      const colon = item.indexOf(':')
+      const key = (colon < 0 ? item : item.slice(0, colon)).trim()
+      const type = (colon < 0 ? 'string' : item.slice(colon + 1).trim()) as PropertyType
+      if (key === '')
+        throw new CliUsageError(`--properties: empty key in "${item}"`, '--properties')
+      if (!PROPERTY_TYPES.includes(type)) {
+        throw new CliUsageError(
+          `--properties: "${type}" is not a property type (string, number, boolean, date)`,
+          '--properties',
+        )
+      }
+      return { key, type }
+    })
+}
+
 export interface CliHandle {
   url: string
   port: number
@@ -113,5 +143,10 @@ export async function runCli(
   print(`  Dashboard: ${running.url}/`)
   print(`  API key:   ${options.apiKey ? 'only the configured key' : 'any key accepted'}`)
   print(`  Rate limit: ${limit > 0 ? `${limit} requests/s` : 'off'}`)
+  const custom = running.emulator.state.properties.list('custom')
+  const known = custom.map((p) => `${p.key} (${p.type})`).join(', ') || 'none'
+  print(
+    `  Properties: ${known}; unknown ones are ${options.autoProperties ? 'created on first use' : 'ignored, as in Loops'}`,
+  )
   return { url: running.url, port: running.port, close: running.close }
 }

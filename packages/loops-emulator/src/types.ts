@@ -93,6 +93,8 @@ export interface RequestRecord {
   ignoredProperties: string[]
   /** Set when the answer came from an injected fault. */
   fault: boolean
+  /** With an `after` fault: the status of the processing the client never saw. */
+  processedStatus?: number
   receivedAt: string
 }
 
@@ -103,4 +105,9 @@ export interface FaultRule {
   path?: string
   delayMs?: number
   body?: string | JsonObject
+  /**
+   * Process the request first (state changes, idempotency key used), then answer `status`
+   * instead: Loops did the work and the answer was lost on the way back.
+   */
+  after?: boolean
 }

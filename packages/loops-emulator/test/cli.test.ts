@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CliUsageError, parseArgs, runCli } from '../src/index.js'
+import { waitFor } from './helpers.js'
 
 const pkgDir = fileURLToPath(new URL('..', import.meta.url))
 const cliPath = join(pkgDir, 'dist/cli.js')
@@ -52,6 +53,24 @@ describe('parseArgs', () => {
       autoProperties: true,
     })
     expect(parseArgs(['--help'])).toBeUndefined()
+  })
+
+  it('reads --properties as key:type pairs; a bare key is a string property', () => {
+    expect(
+      parseArgs(['--properties', 'plan:string, seats:number,trial:boolean,renewsAt:date,team']),
+    ).toEqual({
+      port: 4010,
+      host: '127.0.0.1',
+      properties: [
+        { key: 'plan', type: 'string' },
+        { key: 'seats', type: 'number' },
+        { key: 'trial', type: 'boolean' },
+        { key: 'renewsAt', type: 'date' },
+        { key: 'team', type: 'string' },
+      ],
+    })
+    expect(() => parseArgs(['--properties', 'plan:text'])).toThrow(/not a property type/)
+    expect(() => parseArgs(['--properties', ':number'])).toThrow(CliUsageError)
   })
 
   it('throws CliUsageError for unknown flags, missing values and bad numbers', () => {
@@ -167,6 +186,33 @@ describe('dist/cli.js (built, spawned)', { timeout: 120_000 }, () => {
     expect((await fetch(`${url}/`)).status).toBe(200)
     expect(cli.output().stdout).not.toContain('spawn-key-1')
 
+    cli.child.kill('SIGTERM')
+    expect(await cli.exited).toBe(0)
+  })
+
+  it('stores only the properties named by --properties (unknown ones are ignored, as in Loops)', async () => {
+    const cli = run(['--port', '0', '--properties', 'plan:string,seats:number'])
+    const url = await cli.listening
+    await waitFor(() => cli.output().stdout.includes('Properties:'))
+    expect(cli.output().stdout).toContain(
+      'Properties: plan (string), seats (number); unknown ones are ignored',
+    )
+    const headers = { authorization: 'Bearer any', 'content-type': 'application/json' }
+    const listed = await fetch(`${url}/api/v1/contacts/properties?list=custom`, { headers })
+    expect(await listed.json()).toEqual([
+      { key: 'plan', label: 'Plan', type: 'string' },
+      { key: 'seats', label: 'Seats', type: 'number' },
+    ])
+    const body = { email: 'ana@example.com', plan: 'pro', seats: '3', color: 'blue' }
+    const update = await fetch(`${url}/api/v1/contacts/update`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(body),
+    })
+    expect(update.status).toBe(200)
+    const [stored] = await (await fetch(`${url}/_emulator/contacts`)).json()
+    expect(stored).toMatchObject({ plan: 'pro', seats: 3 })
+    expect(stored).not.toHaveProperty('color')
     cli.child.kill('SIGTERM')
     expect(await cli.exited).toBe(0)
   })

@@ -92,6 +92,14 @@ describe('dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.locator('#contacts tr.contact[data-email="bob@example.com"]').waitFor()
     expect(await page.locator('#contact-count').textContent()).toBe('2')
 
+    // A fault answered after processing says so.
+    await emu.fault({ status: 502, times: 1, after: true })
+    await emu.call('PUT', '/v1/contacts/update', { email: 'cy@example.com' }, auth)
+    const lost = page.locator('#requests tr.request[data-status="502"]')
+    await lost.waitFor()
+    expect(await lost.getAttribute('data-processed-status')).toBe('200')
+    expect(await lost.locator('.processed').textContent()).toContain('the answer was lost')
+
     // Request details are redacted.
     await page.locator('#requests tr.request[data-status="400"]').click()
     const detail = await page.locator('#request-detail').textContent()

@@ -101,6 +101,36 @@ describe('fault injection', () => {
     expect((await emu.update({ email: ana })).status).toBe(200)
   })
 
+  it('with `after: true` processes the request, then answers the status (the answer was lost)', async () => {
+    const emu = await start()
+    await emu.fault({ status: 502, times: 1, path: '/api/v1/events/send', after: true })
+    const headers = { 'idempotency-key': 'msg-after-1' }
+    const lost = await emu.event({ email: ana, eventName: 'Signup', plan: 'pro' }, headers)
+    expect(lost.status).toBe(502)
+    expect(lost.json).toEqual({ success: false, message: 'Bad gateway.' })
+    // Loops did the work: the contact and the event exist, and the key is used.
+    expect(await emu.contacts()).toEqual([expect.objectContaining({ email: ana })])
+    expect(await emu.inspect<Array<{ eventName: string }>>('events')).toEqual([
+      expect.objectContaining({ eventName: 'Signup', idempotencyKey: 'msg-after-1' }),
+    ])
+    const retry = await emu.event({ email: ana, eventName: 'Signup' }, headers)
+    expect(retry.status).toBe(409)
+    const log = await emu.inspect<Array<Logged & { processedStatus?: number }>>('requests')
+    expect(log.map((r) => [r.status, r.fault, r.processedStatus])).toEqual([
+      [502, true, 200],
+      [409, false, undefined],
+    ])
+  })
+
+  it('with `after: true` keeps a refused request refused (nothing changes on a 400)', async () => {
+    const emu = await start()
+    await emu.fault({ status: 503, times: 1, after: true })
+    expect((await emu.update({ userId: 'nobody' })).status).toBe(503)
+    expect(await emu.contacts()).toEqual([])
+    const log = await emu.inspect<Array<Logged & { processedStatus?: number }>>('requests')
+    expect(log[0]?.processedStatus).toBe(400)
+  })
+
   it('lists pending rules, clears them with DELETE, and refuses malformed rules', async () => {
     const emu = await start()
     await emu.fault({ status: 500, times: 3, path: '/api/v1/lists' })
@@ -116,6 +146,8 @@ describe('fault injection', () => {
       { times: 1 },
       { status: 500, times: 1, path: '/v1/events/send' },
       { status: 500, times: 1, delayMs: -1 },
+      { delayMs: 10, times: 1, after: true },
+      { status: 502, times: 1, after: 'yes' },
       'nope',
     ]) {
       const res = await emu.fault(bad)

@@ -18,6 +18,11 @@ const line = (level: string, msg: string, fields: Record<string, unknown> = {}) 
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'doctor') {
+    const { runDoctor } = await import('./doctor/run')
+    process.exitCode = await runDoctor(process.argv.slice(3), process.env)
+    return
+  }
   const flags = parseFlags(process.argv.slice(2))
   if (flags.help) {
     process.stdout.write(USAGE)

@@ -60,6 +60,15 @@ export interface RelayConfig {
   maxQueue: number
   /** Path prefix the relay is mounted under, e.g. `/loops` for a Next.js `app/loops/[...path]`. */
   basePath: string
+  /**
+   * Create a contact property Loops lacks (typed from the value that introduced it) before the
+   * message carrying it goes out. Off by default: without it the property is reported instead.
+   */
+  createProperties: boolean
+  /** Most properties created per hour: a page could invent names. */
+  createPropertiesPerHour: number
+  /** Age (s) after which a use refreshes the property and list catalog; 0 turns the catalog off. */
+  catalogRefreshSeconds: number
 }
 
 export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
@@ -80,6 +89,9 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   trustProxy: 0,
   maxQueue: 100_000,
   basePath: '',
+  createProperties: false,
+  createPropertiesPerHour: 20,
+  catalogRefreshSeconds: 600,
 })
 
 /** A setting that cannot be used; `setting` names the env var / option, never its secret value. */
@@ -115,6 +127,11 @@ export function resolveConfig(input: RelayConfigInput = {}): RelayConfig {
   checkInt('maxBatch', config.maxBatch, 1, 10_000)
   checkInt('trustProxy', config.trustProxy, 0, 32)
   checkInt('maxQueue', config.maxQueue, 1, 100_000_000)
+  checkInt('createPropertiesPerHour', config.createPropertiesPerHour, 0, 10_000)
+  checkInt('catalogRefreshSeconds', config.catalogRefreshSeconds, 0, 86_400)
+  if (config.catalogRefreshSeconds > 0 && config.catalogRefreshSeconds < 60) {
+    throw new ConfigError('catalogRefreshSeconds', 'must be 0 (off) or at least 60')
+  }
   try {
     new URL(config.loopsApiUrl)
   } catch {
@@ -243,6 +260,15 @@ export function configFromEnv(env: Env): RelayConfigInput {
     trustProxy: parseHops('RELAY_TRUST_PROXY', str('RELAY_TRUST_PROXY')),
     maxQueue: parseIntSetting('RELAY_MAX_QUEUE', str('RELAY_MAX_QUEUE')),
     basePath: str('RELAY_BASE_PATH'),
+    createProperties: parseBool('RELAY_CREATE_PROPERTIES', str('RELAY_CREATE_PROPERTIES')),
+    createPropertiesPerHour: parseIntSetting(
+      'RELAY_CREATE_PROPERTIES_PER_HOUR',
+      str('RELAY_CREATE_PROPERTIES_PER_HOUR'),
+    ),
+    catalogRefreshSeconds: parseIntSetting(
+      'RELAY_CATALOG_REFRESH_SECONDS',
+      str('RELAY_CATALOG_REFRESH_SECONDS'),
+    ),
   }
 }
 

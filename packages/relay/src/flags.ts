@@ -28,6 +28,9 @@ export const FLAGS: Record<string, [env: string, boolean?]> = {
   '--trust-proxy': ['RELAY_TRUST_PROXY', true],
   '--max-queue': ['RELAY_MAX_QUEUE'],
   '--base-path': ['RELAY_BASE_PATH'],
+  '--create-properties': ['RELAY_CREATE_PROPERTIES', true],
+  '--create-properties-per-hour': ['RELAY_CREATE_PROPERTIES_PER_HOUR'],
+  '--catalog-refresh-seconds': ['RELAY_CATALOG_REFRESH_SECONDS'],
 }
 
 export interface ParsedFlags {
@@ -67,6 +70,7 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
 export const USAGE = `loops-relay: forwards loops-cdp browser batches to the Loops API
 
 Usage: loops-relay [flags]
+       loops-relay doctor [flags] [--json]   check the set-up against Loops and exit
 
 Secrets come from the environment only: LOOPS_API_KEY, RELAY_IDENTITY_SECRET.
 Every flag mirrors an environment variable and wins over it:

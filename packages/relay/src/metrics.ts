@@ -33,6 +33,8 @@ const PREFIX = 'loops_relay_'
 export function createMetrics(gauges: {
   queueDepth: () => number
   loopsAuthorized: () => boolean | undefined
+  /** More exposition text appended as is (the property catalog's counters). */
+  extra?: () => string
 }): RelayMetrics {
   const counters = new Map<string, number>() // key: `name{labels}`
   const bucketCounts = LATENCY_BUCKETS.map(() => 0)
@@ -107,7 +109,7 @@ export function createMetrics(gauges: {
         `${hist}_sum ${latencySum}`,
         `${hist}_count ${latencyCount}`,
       )
-      return `${lines.join('\n')}\n`
+      return `${lines.join('\n')}\n${gauges.extra?.() ?? ''}`
     },
   }
 }

@@ -7,6 +7,7 @@
 // what is missing (and logs it once); the CLI checks `configError` and exits instead.
 
 import { createApp, type HealthInfo, type RequestInfo } from './app'
+import { openCatalog } from './catalog/open'
 import type { ClientIpResolver } from './client-address'
 import {
   ConfigError,
@@ -98,17 +99,20 @@ export function createRelay(options: RelayOptions = {}): Relay {
   if (configError) return unconfiguredRelay(config, configError, logger)
   let loopsStatus: HealthInfo['loops'] = 'unknown'
   let mode: DeliveryMode | undefined
-  const metrics = createMetrics({
-    queueDepth: () => mode?.depth() ?? 0,
-    loopsAuthorized: () => (loopsStatus === 'unknown' ? undefined : loopsStatus === 'ok'),
-  })
-
-  const loops = createLoopsClient({
+  const pacer = createPacer({ ratePerSecond: config.loopsRateLimit })
+  const loopsAccess = {
     apiKey: config.loopsApiKey ?? LOOPBACK_PLACEHOLDER_KEY,
     baseUrl: config.loopsApiUrl,
     ...(customFetch ? { fetch: customFetch } : {}),
+  }
+  // Properties and lists Loops has: unknown ones are reported or created, unknown lists dropped.
+  const catalog = openCatalog({ config, access: loopsAccess, pacer, logger })
+  const metrics = createMetrics({
+    queueDepth: () => mode?.depth() ?? 0,
+    loopsAuthorized: () => (loopsStatus === 'unknown' ? undefined : loopsStatus === 'ok'),
+    extra: catalog.renderMetrics,
   })
-  const pacer = createPacer({ ratePerSecond: config.loopsRateLimit })
+  const loops = catalog.wrap(createLoopsClient(loopsAccess))
   const onOutcome = (outcome: DeliveryOutcome) => {
     logger.outcome(outcome)
     if (outcome.kind === 'delivered') {
@@ -160,6 +164,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
       checkKey().catch((error: unknown) => {
         logger.log('error', 'loops api key check failed', { error: String(error) })
       })
+      void catalog.start()
       return opened
     })
     return starting
@@ -207,6 +212,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
       if (starting === undefined) return
       const opened = await starting.catch(() => undefined)
       await opened?.stop()
+      await catalog.stop()
     },
   }
 }

@@ -7,7 +7,7 @@ import type { WireMessage } from '@loops-cdp/core/protocol'
 import { afterEach } from 'vitest'
 // The emulator's sources (not its dist), so the tests never need a build of it.
 import { type EmulatorOptions, startEmulator } from '../../loops-emulator/src/index.js'
-import { type EmuRequestRecord, emulatorClient } from './emulator-client'
+import { type EmuRequestRecord, emulatorClient, TEST_PROPERTIES } from './emulator-client'
 
 export type { EmuContact, EmuEventRecord, EmuRequestRecord } from './emulator-client'
 
@@ -22,9 +22,9 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.()
 })
 
-/** Emulator with custom properties stored (`autoProperties`) and, unless given, no rate limit. */
+/** Emulator as realistic as Loops (TEST_PROPERTIES exist, others are dropped); no rate limit unless given. */
 export async function emulator(options: EmulatorOptions = {}) {
-  const emu = await startEmulator({ rateLimit: 0, autoProperties: true, ...options })
+  const emu = await startEmulator({ rateLimit: 0, properties: TEST_PROPERTIES, ...options })
   onCleanup(() => emu.close())
   return emulatorClient(emu)
 }

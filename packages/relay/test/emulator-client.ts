@@ -9,6 +9,8 @@ export interface EmuRequestRecord {
   headers: Record<string, string>
   body: Record<string, unknown> | null
   fault: boolean
+  /** With an `after` fault: the status the processing gave, which the client never saw. */
+  processedStatus?: number
 }
 
 export type EmuEventRecord = Record<string, unknown> & {
@@ -27,7 +29,28 @@ export interface FaultRule {
   path?: string
   delayMs?: number
   body?: string
+  /** Process the request, then answer `status` (Loops did the work; the answer was lost). */
+  after?: boolean
 }
+
+/**
+ * The custom properties of the team the relay tests talk to. The emulator runs as Loops does:
+ * any other property is accepted and not stored, so a test sees a property Loops would drop.
+ */
+export const TEST_PROPERTIES: Array<{
+  key: string
+  type: 'string' | 'number' | 'boolean' | 'date'
+}> = [
+  { key: 'plan', type: 'string' },
+  { key: 'company', type: 'string' },
+  { key: 'role', type: 'string' },
+  { key: 'addressCity', type: 'string' },
+  { key: 'seats', type: 'number' },
+  { key: 'creditLimit', type: 'number' },
+  { key: 'isStaff', type: 'boolean' },
+  { key: 'isAdmin', type: 'boolean' },
+  { key: 'signedUpAt', type: 'date' },
+]
 
 export function emulatorClient(emu: Awaited<ReturnType<typeof startEmulator>>) {
   const get = async <T>(name: string): Promise<T> =>

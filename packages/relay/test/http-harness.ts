@@ -10,7 +10,7 @@ import { type EmulatorOptions, startEmulator } from '../../loops-emulator/src/in
 import type { LogLine } from '../src/log'
 import { createRelay, type Relay, type RelayOptions } from '../src/relay'
 import { serveRelay } from '../src/serve'
-import { emulatorClient } from './emulator-client'
+import { emulatorClient, TEST_PROPERTIES } from './emulator-client'
 
 const cleanups: Array<() => Promise<void> | void> = []
 export const onCleanup = (fn: () => Promise<void> | void) => cleanups.push(fn)
@@ -21,7 +21,7 @@ afterAll(async () => {
 export type { EmuRequestRecord as EmuRequest } from './emulator-client'
 
 export async function emulator(options: EmulatorOptions = {}) {
-  const emu = await startEmulator({ rateLimit: 0, autoProperties: true, ...options })
+  const emu = await startEmulator({ rateLimit: 0, properties: TEST_PROPERTIES, ...options })
   onCleanup(() => emu.close())
   return emulatorClient(emu)
 }

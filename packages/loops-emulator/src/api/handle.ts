@@ -16,6 +16,7 @@ export type Sleep = (ms: number) => Promise<void>
 
 /**
  * One `/api` request: injected fault (optionally after a delay) → auth → rate limit → route.
+ * An `after` fault runs the normal path first and then answers with the fault instead.
  * Every request lands in the request log, whatever its answer.
  */
 export async function handleApi(
@@ -27,7 +28,13 @@ export async function handleApi(
   const rule = state.faults.take(req.path)
   if (rule?.delayMs) await sleep(rule.delayMs)
   const ignored: string[] = []
-  const res = rule?.status ? faultResponse(rule, state) : answer(state, req, ignored)
+  let res: EmuResponse
+  let processedStatus: number | undefined
+  if (rule?.status && rule.after) {
+    // Loops did the work; the answer was lost on the way back (a load balancer's 502).
+    processedStatus = answer(state, req, ignored).status
+    res = faultResponse(rule, state)
+  } else res = rule?.status ? faultResponse(rule, state) : answer(state, req, ignored)
   state.recordRequest({
     method: req.method,
     path: req.path,
@@ -38,6 +45,7 @@ export async function handleApi(
     response: parseLoose(res.body),
     ignoredProperties: ignored,
     fault: Boolean(rule?.status),
+    ...(processedStatus !== undefined ? { processedStatus } : {}),
     receivedAt,
   })
   return res

@@ -108,6 +108,10 @@ function requestRow(r, key) {
   var bucket = r.status === 429 ? 's429' : 's' + String(r.status).charAt(0) + 'xx';
   var notes = el('td', { className: 'notes wrap' });
   if (r.fault) notes.appendChild(el('span', { className: 'fault', text: 'injected fault' }));
+  if (r.processedStatus !== undefined) {
+    notes.appendChild(el('span', { className: 'processed',
+      text: ' after processing (' + r.processedStatus + '): the answer was lost' }));
+  }
   var ignored = r.ignoredProperties || [];
   if (ignored.length > 0) {
     notes.appendChild(el('span', { className: 'ignored-note',
@@ -118,7 +122,8 @@ function requestRow(r, key) {
   }
   var row = el('tr', {
     className: 'request' + (key === selected ? ' selected' : ''), 'data-method': r.method,
-    'data-path': r.path, 'data-status': r.status, 'data-fault': r.fault, 'data-key': key
+    'data-path': r.path, 'data-status': r.status, 'data-fault': r.fault,
+    'data-processed-status': r.processedStatus, 'data-key': key
   }, [
     cell('time', time(r.receivedAt)), cell('method', r.method),
     cell('path', r.path + (r.query ? '?' + r.query : '')),
