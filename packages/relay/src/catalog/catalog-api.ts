@@ -7,10 +7,9 @@ import {
   LoopsHttpError,
   LoopsNetworkError,
   LoopsTimeoutError,
-  redact,
 } from '../errors'
-import type { RateLimitInfo } from '../loops-client'
 import { classifyStatus, describeBody, parseRateLimit } from '../loops-response'
+import type { RateLimitInfo } from '../loops-types'
 
 export type PropertyType = 'string' | 'number' | 'boolean' | 'date'
 
@@ -105,7 +104,7 @@ export function createCatalogApi(options: CatalogApiOptions): CatalogApi {
       return { ok: false, status, retryable: true, reason: error.message, error, ...extra }
     }
     const retryable = verdict === 'retry'
-    const detail = redact(describeBody(text), apiKey)
+    const detail = describeBody(text, apiKey) // redacts the key before it cuts
     const error = new LoopsHttpError({ method, path, status, detail, retryable })
     return { ok: false, status, retryable, reason: error.message, error, ...extra }
   }

@@ -11,15 +11,17 @@
 //   at most once per `missRefreshMs` (default 1 min): both again, awaited;
 // - creating: one POST per property, at most `createPerHour`.
 // An idle relay makes none after start.
+import { RESERVED_PROPERTY_NAMES } from '@loops-cdp/core/protocol'
 import type { LoopsClientError } from '../errors'
 import { LoopsClientError as ClientError } from '../errors'
 import type { LogLevel } from '../log'
 import type { Pacer } from '../pacer'
-import { RESERVED_KEYS } from '../to-loops'
 import type { CatalogApi, CatalogResult, PropertyType } from './catalog-api'
 import { createCatalogMetrics } from './catalog-metrics'
 import { type CreationLock, createLocalCreationLock } from './creation-lock'
 import { inferPropertyType } from './infer-type'
+
+const RESERVED_NAMES: ReadonlySet<string> = new Set(RESERVED_PROPERTY_NAMES)
 
 /** Where the relay records unknown properties it saw, for `loops-relay doctor` to read. */
 export interface UnknownPropertyRecord {
@@ -226,7 +228,7 @@ export function createPropertyCatalog(options: CatalogOptions): PropertyCatalog 
   }
 
   function whyNotCreatable(name: string): string | undefined {
-    if (RESERVED_KEYS.has(name)) return 'a name Loops reserves'
+    if (RESERVED_NAMES.has(name)) return 'a name Loops reserves'
     if (!CREATABLE_NAME.test(name)) return 'not a camelCase name Loops can create'
     if (denied.has(name) || (allowed !== undefined && !allowed.has(name))) {
       return 'not allowed by RELAY_PROPERTY_ALLOWLIST / RELAY_PROPERTY_DENYLIST'
