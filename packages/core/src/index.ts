@@ -1,5 +1,7 @@
 // The facade (DESIGN §1–2): adapters hand CDP calls to `handle`; identify/track become wire
 // messages on the delivery queue. Nothing here throws into the host SDK except bad options.
+import { withoutConsent } from './consent'
+import { createDebugLog } from './debug-log'
 import { InvalidOptionsError, type LoopsCdpError, reportError } from './errors'
 import { contactKey, mapCall } from './mapping'
 import { createDeliveryQueue } from './queue'
@@ -7,6 +9,7 @@ import { createStorage } from './storage'
 import { createTraitStore, str } from './traits'
 import type { BatchResponse, CdpCall, DebugLogger, KeyValueStorage, WireMessage } from './types'
 
+export { createDebugLog } from './debug-log'
 export * from './errors'
 export { createDeliveryQueue } from './queue'
 export { createStorage } from './storage'
@@ -33,6 +36,11 @@ export interface LoopsCdpOptions {
   onDeliver?: (result: { messages: WireMessage[]; response: BatchResponse }) => void
   /** Namespace of every storage key, default 'loops-cdp'. */
   storagePrefix?: string
+  /**
+   * Consent categories Loops needs: a call is neither stored, queued nor sent unless the host SDK
+   * reports every one of them granted on that call. Default: none needed.
+   */
+  consentCategories?: string[]
 }
 
 export interface LoopsCdpEnvironment {
@@ -59,13 +67,7 @@ export interface LoopsCdp {
 export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironment = {}): LoopsCdp {
   const o = options || ({} as LoopsCdpOptions)
   if (!str(o.relayUrl)) throw new InvalidOptionsError('relayUrl')
-  const d = o.debug
-  const log: DebugLogger =
-    typeof d === 'function'
-      ? d
-      : d
-        ? (m, ...x) => console.debug(`[loops-cdp] ${m}`, ...x)
-        : () => {}
+  const log = createDebugLog(o.debug)
   const report = (e: unknown) => {
     const err = reportError(o.onError, e)
     log(err.message, err)
@@ -103,6 +105,8 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
   return {
     handle(call) {
       try {
+        const held = withoutConsent(call, o.consentCategories)
+        if (held) return log(held)
         const m = mapCall(call, store, o.attachTraits, log)
         if (typeof m === 'string') return log(m)
         const h = o.userHash?.({ userId: m.userId, email: m.email })

@@ -17,6 +17,11 @@ export interface CdpCall {
   event?: string
   properties?: Record<string, unknown>
   context?: { traits?: Record<string, unknown>; [key: string]: unknown }
+  /**
+   * The visitor's consent per category, as the host SDK reports it (true = granted); undefined
+   * when the SDK reports none. Set by the adapter; read by the consent gate.
+   */
+  consent?: Record<string, boolean>
 }
 
 /** Wire protocol v1: identify → contact message → Loops PUT /v1/contacts/update. */
