@@ -7,6 +7,6 @@ import type { CdpCall } from './types'
 
 /** The reason a call is held back (a debug line), or undefined when it may go out. */
 export function withoutConsent(call: CdpCall, needed: string[] | undefined): string | undefined {
-  const missing = needed?.filter((category) => call.consent?.[category] !== true)
+  const missing = needed?.filter((category) => !call.consent?.includes(category))
   if (missing?.[0]) return `${call.type} not sent: no consent for ${missing.join(', ')}`
 }

@@ -18,10 +18,10 @@ export interface CdpCall {
   properties?: Record<string, unknown>
   context?: { traits?: Record<string, unknown>; [key: string]: unknown }
   /**
-   * The visitor's consent per category, as the host SDK reports it (true = granted); undefined
-   * when the SDK reports none. Set by the adapter; read by the consent gate.
+   * The consent categories the visitor granted, as the host SDK reports them on this call;
+   * undefined when the SDK reports none. Set by the adapter; read by the consent gate.
    */
-  consent?: Record<string, boolean>
+  consent?: string[]
 }
 
 /** Wire protocol v1: identify → contact message → Loops PUT /v1/contacts/update. */

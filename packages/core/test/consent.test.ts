@@ -16,18 +16,16 @@ describe('withoutConsent', () => {
     expect(withoutConsent(call({ type: 'track' }), [])).toBeUndefined()
   })
 
-  it('needs every named category granted (true) on the call', () => {
+  it('needs every named category among those granted on the call', () => {
     const needed = ['marketing', 'analytics']
-    const granted = { marketing: true, analytics: true, ads: false }
+    const granted = ['ads', 'marketing', 'analytics']
     expect(withoutConsent(call({ type: 'track', consent: granted }), needed)).toBeUndefined()
-    expect(withoutConsent(call({ type: 'track', consent: { marketing: true } }), needed)).toBe(
+    expect(withoutConsent(call({ type: 'track', consent: ['marketing'] }), needed)).toBe(
       'track not sent: no consent for analytics',
     )
-    expect(
-      withoutConsent(call({ type: 'identify', consent: { marketing: false, analytics: true } }), [
-        'marketing',
-      ]),
-    ).toBe('identify not sent: no consent for marketing')
+    expect(withoutConsent(call({ type: 'identify', consent: [] }), needed)).toBe(
+      'identify not sent: no consent for marketing, analytics',
+    )
   })
 
   it('fails closed: a call without any consent report is held back', () => {
@@ -60,7 +58,7 @@ describe('createLoopsCdp with consentCategories', () => {
       },
       { storage },
     )
-    const denied = { marketing: false }
+    const denied = ['analytics']
     cdp.handle(
       call({ type: 'identify', traits: { email: 'a@b.co', plan: 'pro' }, consent: denied }),
     )
@@ -77,7 +75,7 @@ describe('createLoopsCdp with consentCategories', () => {
     )
 
     // The refused identify left nothing behind: a consented track has no remembered email.
-    const granted = { marketing: true }
+    const granted = ['marketing']
     cdp.handle(call({ type: 'track', event: 'First', consent: granted }))
     cdp.handle(
       call({ type: 'identify', traits: { email: 'a@b.co', plan: 'pro' }, consent: granted }),

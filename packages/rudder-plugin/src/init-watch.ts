@@ -7,7 +7,7 @@ import { createDebugLog, LoopsCdpError, type LoopsCdpOptions, reportError } from
 export class IntegrationNotLoadedError extends LoopsCdpError {
   constructor(readonly waitedMs: number) {
     super(
-      `RudderStack did not initialise the Loops integration within ${waitedMs} ms. Likely causes: addCustomIntegration() came after the SDK loaded ("Cannot add custom integration … after the SDK is loaded"); the destination id is not a Custom Device Mode destination of this source; the SDK's plugins did not load (import @rudderstack/analytics-js/bundled); consent not given`,
+      `RudderStack did not initialise the Loops integration in ${waitedMs} ms. Likely: addCustomIntegration() after the SDK loaded ("Cannot add custom integration"), the destination id is not a Custom Device Mode destination of this source, the SDK plugins did not load (use @rudderstack/analytics-js/bundled), or no consent`,
       'IntegrationNotLoadedError',
     )
   }

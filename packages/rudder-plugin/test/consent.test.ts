@@ -46,11 +46,8 @@ afterEach(async () => {
 })
 
 describe('consent', () => {
-  it('reads context.consentManagement: allowed ids are granted, unless also denied', () => {
-    expect(toCdpCall(track('x', ['C1', 'C2'], ['C2', 'C3']).message).consent).toEqual({
-      C1: true,
-      C2: false,
-    })
+  it("takes the granted categories from context.consentManagement's allowedConsentIds", () => {
+    expect(toCdpCall(track('x', ['C1', 'C2'], ['C3']).message).consent).toEqual(['C1', 'C2'])
     expect(toCdpCall(track('x').message).consent).toBeUndefined()
   })
 

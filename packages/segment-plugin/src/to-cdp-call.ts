@@ -9,9 +9,12 @@ import type { Context } from '@segment/analytics-next'
  * hand-made events. Consent: Segment's consent wrapper (@segment/analytics-consent-tools) stamps
  * `context.consent.categoryPreferences` ({ [category]: boolean }) on every event.
  */
-export const toCdpCall = (ctx: Context): CdpCall =>
-  ({
+export const toCdpCall = (ctx: Context): CdpCall => {
+  const preferences: Record<string, unknown> | undefined =
+    ctx.event.context?.consent?.categoryPreferences
+  return {
     ...ctx.event,
     messageId: ctx.event.messageId ?? ctx.id,
-    consent: ctx.event.context?.consent?.categoryPreferences,
-  }) as CdpCall
+    consent: preferences && Object.keys(preferences).filter((c) => preferences[c] === true),
+  } as CdpCall
+}

@@ -3,6 +3,7 @@ import { Context, type SegmentEvent } from '@segment/analytics-next'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { memoryStorage, type RelaySink, startRelaySink } from '../../core/test/relay-sink'
 import { loopsDestination } from '../src/index'
+import { toCdpCall } from '../src/to-cdp-call'
 
 let seq = 0
 /** A track as analytics-next builds it, stamped the way Segment's consent wrapper stamps it. */
@@ -27,6 +28,12 @@ afterEach(async () => {
 })
 
 describe('consentCategories', () => {
+  it('takes the granted categories from context.consent.categoryPreferences (true only)', () => {
+    const ctx = track('x', { Marketing: true, Analytics: false, Ads: true })
+    expect(toCdpCall(ctx).consent).toEqual(['Marketing', 'Ads'])
+    expect(toCdpCall(track('x')).consent).toBeUndefined()
+  })
+
   it('forwards only events whose context.consent.categoryPreferences grant every category', async () => {
     const lines: string[] = []
     const loops = loopsDestination(
