@@ -22,6 +22,8 @@ export default defineConfig([
     // terser then uglify-js (scripts/minify-cdn.mjs): ~7 % smaller than esbuild's minifier
     // (bench/RESULTS.md, size). tsup runs its own `minify` after plugins, so it stays off here.
     plugins: [minifyCdnPlugin()],
+    // Only ever runs in a page: core leaves out what only a server process needs.
+    define: { LOOPS_CDP_PAGE_ONLY: 'true' },
     target: 'es2020',
     platform: 'browser',
   },

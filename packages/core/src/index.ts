@@ -3,6 +3,7 @@
 import { withoutConsent } from './consent'
 import { createDebugLog } from './debug-log'
 import { InvalidOptionsError, type LoopsCdpError, reportError } from './errors'
+import { createIdentityScope } from './identities'
 import { contactKey, mapCall } from './mapping'
 import { createDeliveryQueue } from './queue'
 import { createStorage } from './storage'
@@ -41,10 +42,19 @@ export interface LoopsCdpOptions {
    * reports every one of them granted on that call. Default: none needed.
    */
   consentCategories?: string[]
+  /**
+   * In a server process (no `document`: Node, workers) identity and traits are kept per person
+   * (userId, else anonymousId) for this many people, the least recently seen forgotten first.
+   * Default 10000.
+   */
+  maxIdentities?: number
 }
 
 export interface LoopsCdpEnvironment {
-  /** Default createStorage() (localStorage or memory). */
+  /**
+   * Default createStorage() (localStorage or memory). Handing one in also means one visitor:
+   * identity records are kept per person only when there is neither a `document` nor this.
+   */
   storage?: KeyValueStorage
   /** Default globalThis.fetch. */
   fetch?: typeof fetch
@@ -72,7 +82,11 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
     const err = reportError(o.onError, e)
     log(err.message, err)
   }
-  const storage = createStorage(env.storage)
+  const shared = createStorage(env.storage)
+  // Identity records (traits, identify dedupe) are the page's, or in a server process the
+  // person's of each call.
+  const people = createIdentityScope(shared, o, env)
+  const storage = people.storage
   const p = o.storagePrefix || 'loops-cdp'
   // [messageId, contactKey] of the last contact payload queued (the queue delivers at least once,
   // across reloads and tabs); forgotten when that message is refused or dropped.
@@ -88,7 +102,7 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
   const queue = createDeliveryQueue({
     ...o,
     relayUrl: o.relayUrl.replace(/\/+$/, ''),
-    storage,
+    storage: shared,
     storageKey: `${p}:q`,
     // Looked up per call: a bare `fetch` reference would lose its `this` (Illegal invocation).
     fetch: env.fetch || ((i, x) => fetch(i, x)),
@@ -107,6 +121,7 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
       try {
         const held = withoutConsent(call, o.consentCategories)
         if (held) return log(held)
+        people.use(call)
         const m = mapCall(call, store, o.attachTraits, log)
         if (typeof m === 'string') return log(m)
         const h = o.userHash?.({ userId: m.userId, email: m.email })
