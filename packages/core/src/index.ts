@@ -1,4 +1,4 @@
-// The facade (DESIGN §1–2): adapters hand CDP calls to `handle`; identify/track become wire
+// The facade: adapters hand CDP calls to `handle`; identify/track become wire
 // messages on the delivery queue. Nothing here throws into the host SDK except bad options.
 import { withoutConsent } from './consent'
 import { createDebugLog } from './debug-log'
