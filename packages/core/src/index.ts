@@ -83,8 +83,8 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
     log(err.message, err)
   }
   const shared = createStorage(env.storage)
-  // Identity records (traits, identify dedupe) are the page's, or in a server process the
-  // person's of each call.
+  // Identity records (traits, identify dedupe) go through `storage`: the page's storage, or in a
+  // server process the records of each call's person. The queue always uses the shared one.
   const people = createIdentityScope(shared, o, env)
   const storage = people.storage
   const p = o.storagePrefix || 'loops-cdp'
