@@ -138,7 +138,7 @@ async function buildCdn(cfg, { edits = [], minify = false, metafile = false } = 
     target: cfg.target,
     platform: cfg.platform,
     mainFields: ['browser', 'module', 'main'],
-    define: { TSUP_FORMAT: JSON.stringify(formatOf(cfg)) },
+    define: { ...cfg.define, TSUP_FORMAT: JSON.stringify(formatOf(cfg)) },
     minify,
     metafile,
     write: false,

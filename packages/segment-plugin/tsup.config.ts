@@ -15,13 +15,15 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    // CDN: one minified IIFE, core bundled in, exposing window.LoopsSegment (DESIGN §5).
+    // CDN: one minified IIFE, core bundled in, exposing window.LoopsSegment.
     entry: { cdn: 'src/cdn.ts' },
     format: ['iife'],
     noExternal: ['@loops-cdp/core'],
     // terser then uglify-js (scripts/minify-cdn.mjs): ~7 % smaller than esbuild's minifier
     // (bench/RESULTS.md, size). tsup runs its own `minify` after plugins, so it stays off here.
     plugins: [minifyCdnPlugin()],
+    // Only ever runs in a page: core leaves out what only a server process needs.
+    define: { LOOPS_CDP_PAGE_ONLY: 'true' },
     target: 'es2020',
     platform: 'browser',
   },

@@ -1,12 +1,16 @@
 // The facade: adapters hand CDP calls to `handle`; identify/track become wire
 // messages on the delivery queue. Nothing here throws into the host SDK except bad options.
+import { withoutConsent } from './consent'
+import { createDebugLog } from './debug-log'
 import { InvalidOptionsError, type LoopsCdpError, reportError } from './errors'
+import { createIdentityScope } from './identities'
 import { contactKey, mapCall } from './mapping'
 import { createDeliveryQueue } from './queue'
 import { createStorage } from './storage'
 import { createTraitStore, str } from './traits'
 import type { BatchResponse, CdpCall, DebugLogger, KeyValueStorage, WireMessage } from './types'
 
+export { createDebugLog } from './debug-log'
 export * from './errors'
 export { createDeliveryQueue } from './queue'
 export { createStorage } from './storage'
@@ -39,10 +43,24 @@ export interface LoopsCdpOptions {
   onDeliver?: (result: { messages: WireMessage[]; response: BatchResponse }) => void
   /** Namespace of every storage key, default 'loops-cdp'. */
   storagePrefix?: string
+  /**
+   * Consent categories Loops needs: a call is neither stored, queued nor sent unless the host SDK
+   * reports every one of them granted on that call. Default: none needed.
+   */
+  consentCategories?: string[]
+  /**
+   * In a server process (no `document`: Node, workers) identity and traits are kept per person
+   * (userId, else anonymousId) for this many people, the least recently seen forgotten first.
+   * Default 10000.
+   */
+  maxIdentities?: number
 }
 
 export interface LoopsCdpEnvironment {
-  /** Default createStorage() (localStorage or memory). */
+  /**
+   * Default createStorage() (localStorage or memory). Handing one in also means one visitor:
+   * identity records are kept per person only when there is neither a `document` nor this.
+   */
   storage?: KeyValueStorage
   /** Default globalThis.fetch. */
   fetch?: typeof fetch
@@ -65,18 +83,16 @@ export interface LoopsCdp {
 export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironment = {}): LoopsCdp {
   const o = options || ({} as LoopsCdpOptions)
   if (!str(o.relayUrl)) throw new InvalidOptionsError('relayUrl')
-  const d = o.debug
-  const log: DebugLogger =
-    typeof d === 'function'
-      ? d
-      : d
-        ? (m, ...x) => console.debug(`[loops-cdp] ${m}`, ...x)
-        : () => {}
+  const log = createDebugLog(o.debug)
   const report = (e: unknown) => {
     const err = reportError(o.onError, e)
     log(err.message, err)
   }
-  const storage = createStorage(env.storage)
+  const shared = createStorage(env.storage)
+  // Identity records (traits, identify dedupe) go through `storage`: the page's storage, or in a
+  // server process the records of each call's person. The queue always uses the shared one.
+  const people = createIdentityScope(shared, o, env)
+  const storage = people.storage
   const p = o.storagePrefix || 'loops-cdp'
   // [messageId, contactKey] of the last contact payload queued (the queue delivers at least once,
   // across reloads and tabs); forgotten when that message is refused or dropped.
@@ -92,7 +108,7 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
   const queue = createDeliveryQueue({
     ...o,
     relayUrl: o.relayUrl.replace(/\/+$/, ''),
-    storage,
+    storage: shared,
     storageKey: `${p}:q`,
     // Looked up per call: a bare `fetch` reference would lose its `this` (Illegal invocation).
     fetch: env.fetch || ((i, x) => fetch(i, x)),
@@ -109,6 +125,9 @@ export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironmen
   return {
     handle(call) {
       try {
+        const held = withoutConsent(call, o.consentCategories)
+        if (held) return log(held)
+        people.use(call)
         const m = mapCall(call, store, o.attachTraits, log)
         if (typeof m === 'string') return log(m)
         const h = o.userHash?.({ userId: m.userId, email: m.email })

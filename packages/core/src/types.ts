@@ -1,4 +1,4 @@
-// Shared types of @loops-cdp/core. The wire protocol (browser → relay) is DESIGN §3;
+// Shared types of @loops-cdp/core. The wire protocol (browser → relay) is docs/protocol.md;
 // everything here is imported by the plugins and the relay, so change it with care.
 
 /** A value Loops accepts for a contact or event property. `null` clears a contact property. */
@@ -6,7 +6,7 @@ export type LoopsValue = string | number | boolean | null
 
 export type LoopsProperties = Record<string, LoopsValue>
 
-/** A CDP call as an adapter hands it to core (DESIGN §2). */
+/** A CDP call as an adapter hands it to core. */
 export interface CdpCall {
   type: 'identify' | 'track' | 'page' | 'group' | 'alias' | 'screen'
   messageId: string
@@ -17,6 +17,11 @@ export interface CdpCall {
   event?: string
   properties?: Record<string, unknown>
   context?: { traits?: Record<string, unknown>; [key: string]: unknown }
+  /**
+   * The consent categories the visitor granted, as the host SDK reports them on this call;
+   * undefined when the SDK reports none. Set by the adapter; read by the consent gate.
+   */
+  consent?: string[]
 }
 
 /** Wire protocol v1: identify → contact message → Loops PUT /v1/contacts/update. */

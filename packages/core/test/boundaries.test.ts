@@ -44,6 +44,7 @@ describe('module boundaries', () => {
       'QueueOverflowError',
       'RelayHttpError',
       'RelayRejectedError',
+      'createDebugLog',
       'createDeliveryQueue',
       'createLoopsCdp',
       'createStorage',

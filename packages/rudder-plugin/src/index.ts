@@ -9,6 +9,7 @@ export {
   RelayRejectedError,
   type WireMessage,
 } from '@loops-cdp/core'
+export { IntegrationNotLoadedError } from './init-watch'
 export {
   type LoopsIntegration,
   type LoopsIntegrationOptions,

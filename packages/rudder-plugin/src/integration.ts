@@ -12,10 +12,17 @@ import type {
   RSALogger,
   RSAnalytics,
 } from '@rudderstack/analytics-js'
+import { watchInit } from './init-watch'
 import { createResetWatch } from './reset-watch'
 import { toCdpCall } from './to-cdp-call'
 
-export type LoopsIntegrationOptions = LoopsCdpOptions
+export interface LoopsIntegrationOptions extends LoopsCdpOptions {
+  /**
+   * ms to wait for RudderStack to initialise the integration before reporting an
+   * IntegrationNotLoadedError (onError and the debug log); default 5000, 0 = never.
+   */
+  initTimeout?: number
+}
 
 /**
  * The integration, plus delivery controls for the page. RudderStack works on a copy of the
@@ -40,6 +47,7 @@ export function loopsIntegration(
 ): LoopsIntegration {
   let cdp: LoopsCdp | undefined
   let resetSeen: ReturnType<typeof createResetWatch> | undefined
+  const initialised = watchInit(options, options.initTimeout)
   const client = (): LoopsCdp => {
     cdp ??= createLoopsCdp(options, env)
     resetSeen ??= createResetWatch(
@@ -62,6 +70,7 @@ export function loopsIntegration(
   return {
     // A throw here (invalid options) makes RudderStack mark the destination as failed and log it.
     init: () => {
+      initialised()
       client()
     },
     // Nothing to wait for: no vendor script. The SDK replays events sent before ready.
