@@ -4,7 +4,7 @@
 // emulator. The build runs with telemetry off and, where the system allows it, in a network
 // namespace of its own, so it provably reaches nothing.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { readFileSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,7 +13,6 @@ import { expect, LOOPS_API_KEY, test } from '../fixtures'
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const appDir = join(repoRoot, 'examples', 'nextjs')
 const nextBin = join(appDir, 'node_modules', 'next', 'dist', 'bin', 'next')
-const routeFile = join(appDir, 'app', 'loops', '[...path]', 'route.ts')
 const IDENTITY_SECRET = 'e2e-nextjs-identity-secret'
 
 /** The environment without any Loops or relay setting (what a CI or Docker build has). */
@@ -151,15 +150,5 @@ test('next build with no Loops key, then next start delivers identify + track to
     if (testInfo.status !== testInfo.expectedStatus) {
       await testInfo.attach('next-start.log', { body: serverLog, contentType: 'text/plain' })
     }
-  }
-})
-
-test('every README shows the example route file as the Next.js snippet', () => {
-  const route = readFileSync(routeFile, 'utf8').trim()
-  for (const readme of ['README.md', 'packages/relay/README.md', 'examples/README.md']) {
-    const text = readFileSync(join(repoRoot, readme), 'utf8')
-    const blocks = [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => (m[1] ?? '').trim())
-    const snippet = blocks.find((block) => block.includes('createRelay({ basePath:'))
-    expect(snippet, `${readme}: the Next.js route snippet`).toBe(route)
   }
 })
