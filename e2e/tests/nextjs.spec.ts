@@ -117,6 +117,8 @@ test('next build with no Loops key, then next start delivers identify + track to
         LOOPS_API_KEY,
         LOOPS_API_URL: `${loops.url}/api`,
         RELAY_IDENTITY_SECRET: IDENTITY_SECRET,
+        // Browsers send Origin on same-origin POSTs too; the relay allows only listed origins.
+        RELAY_ALLOWED_ORIGINS: url,
       },
     },
   )
