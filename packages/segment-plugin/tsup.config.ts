@@ -15,7 +15,7 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    // CDN: one minified IIFE, core bundled in, exposing window.LoopsSegment (DESIGN §5).
+    // CDN: one minified IIFE, core bundled in, exposing window.LoopsSegment (see cdn.d.ts).
     entry: { cdn: 'src/cdn.ts' },
     format: ['iife'],
     noExternal: ['@loops-cdp/core'],

@@ -1,5 +1,5 @@
-// The facade (DESIGN §1–2): adapters hand CDP calls to `handle`; identify/track become wire
-// messages on the delivery queue. Nothing here throws into the host SDK except bad options.
+// The facade (docs/architecture.md): adapters hand CDP calls to `handle`; identify/track become
+// wire messages on the delivery queue. Nothing here throws into the host SDK except bad options.
 import { InvalidOptionsError, type LoopsCdpError, reportError } from './errors'
 import { contactKey, mapCall } from './mapping'
 import { createDeliveryQueue } from './queue'

@@ -1,6 +1,6 @@
-// POST /v1/batch (DESIGN §3): content type → capped body → JSON → batch cap → core's validator →
-// per-client limit → policy per message → delivery mode. A well-formed envelope always gets
-// `{ accepted, rejected }`, even when every entry is rejected.
+// POST /v1/batch (docs/protocol.md): content type → capped body → JSON → batch cap → core's
+// validator → per-client limit → policy per message → delivery mode. A well-formed envelope always
+// gets `{ accepted, rejected }`, even when every entry is rejected.
 
 import { type Rejection, validateEnvelope, type WireMessage } from '@loops-cdp/core/protocol'
 import type { Context } from 'hono'

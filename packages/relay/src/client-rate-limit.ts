@@ -1,5 +1,5 @@
-// Per-client limit (DESIGN §3): `limit` messages per minute per client key (IP + anonymous id),
-// as a token bucket so a burst up to the limit passes and the rest is spread over the minute.
+// Per-client limit (docs/protocol.md): `limit` messages per minute per client key (IP + anonymous
+// id), as a token bucket so a burst up to the limit passes and the rest is spread over the minute.
 // In-memory and per instance: it protects this process from one noisy or hostile client.
 
 export interface ClientRateLimiter {

@@ -1,6 +1,6 @@
 // Relay configuration: one typed object with defaults, built from explicit options, from the
-// environment (DESIGN §5 names) or from CLI flags (see flags.ts). Pure: no Node imports, so it
-// loads in Workers, Deno and Bun too.
+// environment (the names in packages/relay/README.md) or from CLI flags (see flags.ts). Pure: no
+// Node imports, so it loads in Workers, Deno and Bun too.
 
 export type RelayMode = 'direct' | 'queue' | 'redis'
 
@@ -112,7 +112,7 @@ function normalizeBasePath(path: string): string {
 
 type Env = Record<string, string | undefined>
 
-/** Reads the DESIGN §5 environment names. Unset or empty variables are left out. */
+/** Reads the environment names (packages/relay/README.md). Unset or empty ones are left out. */
 export function configFromEnv(env: Env): Partial<RelayConfig> {
   const str = (name: string) => {
     const value = env[name]?.trim()

@@ -1,6 +1,6 @@
-// CLI flags mirror the environment (DESIGN §5): each flag names one variable, and a flag wins over
-// the variable. Secrets (LOOPS_API_KEY, RELAY_IDENTITY_SECRET) have no flag on purpose: a command
-// line is visible to every user of the machine (`ps`), the environment is not.
+// CLI flags mirror the environment (packages/relay/README.md): each flag names one variable, and a
+// flag wins over the variable. Secrets (LOOPS_API_KEY, RELAY_IDENTITY_SECRET) have no flag on
+// purpose: a command line is visible to every user of the machine (`ps`), the environment is not.
 
 import { ConfigError } from './config'
 

@@ -1,4 +1,4 @@
-// Identity verification (DESIGN §4): the app backend, which knows who is logged in, computes
+// Identity verification (docs/protocol.md): the app backend, which knows who is logged in, computes
 // `userHash` = hex HMAC-SHA256(secret, userId ?? email) and hands it to the page; the relay
 // recomputes it, so a visitor cannot write to another person's contact. WebCrypto only, so this
 // runs unchanged in Node ≥ 20, Workers, Deno and Bun (and app backends can import it).

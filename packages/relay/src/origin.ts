@@ -1,6 +1,6 @@
-// The Origin allow list (DESIGN §3). Browsers send `Origin` on every cross-origin request and on
-// same-origin POSTs, so an Origin naming the relay's own host is always allowed; any other must
-// be listed. Entries: exact origins, `https://*.example.com` (subdomains only), or `*`.
+// The Origin allow list (docs/protocol.md). Browsers send `Origin` on every cross-origin request
+// and on same-origin POSTs, so an Origin naming the relay's own host is always allowed; any other
+// must be listed. Entries: exact origins, `https://*.example.com` (subdomains only), or `*`.
 
 export interface OriginCheck {
   /** `host` is the request's own host (Host header or URL), for the same-origin case. */

@@ -1,6 +1,7 @@
-// Relay policy (DESIGN §4), applied to each message after core validated and re-sanitized it.
-// The browser is untrusted: a message can be refused (identity, event name) or trimmed
-// (contact properties, mailing lists, `subscribed: true`); trimming never refuses the message.
+// Relay policy (docs/architecture.md, "The relay's HTTP side"), applied to each message after core
+// validated and re-sanitized it. The browser is untrusted: a message can be refused (identity,
+// event name) or trimmed (contact properties, mailing lists, `subscribed: true`); trimming never
+// refuses the message.
 
 import type { LoopsProperties, WireMessage } from '@loops-cdp/core/protocol'
 import type { RelayConfig } from './config'

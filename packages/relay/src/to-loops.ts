@@ -1,5 +1,5 @@
-// Wire message → Loops request body (reference/loops-api.md §4.3, §4.8). Properties are spread at
-// the top level first, so the keys the message owns always win; reserved names never pass.
+// Wire message → Loops request body (Loops' contacts/update and events/send). Properties are spread
+// at the top level first, so the keys the message owns always win; reserved names never pass.
 import {
   MESSAGE_OWNED_KEYS,
   RESERVED_PROPERTY_NAMES,
@@ -13,7 +13,7 @@ export type EventWire = Extract<WireMessage, { type: 'event' }>
 /** Keys a message owns (core's list): a property of the same name is dropped, never let through. */
 export const OWNED_KEYS: ReadonlySet<string> = new Set(MESSAGE_OWNED_KEYS)
 
-/** Names Loops reserves (core's list, loops-api.md §6.2). */
+/** Names Loops reserves (core's list). */
 export const RESERVED_KEYS: ReadonlySet<string> = new Set(RESERVED_PROPERTY_NAMES)
 
 /** Contact properties as top-level keys; `null` passes (it clears the value in Loops). */
@@ -46,14 +46,15 @@ export function toEventBody(message: EventWire): LoopsEventBody {
   if (message.email !== undefined) body.email = message.email
   if (message.userId !== undefined) body.userId = message.userId
   if (message.eventProperties) {
-    // Event properties take no null (loops-api.md §6.3).
+    // Event properties take no null.
     const props: Record<string, string | number | boolean> = {}
     for (const [key, value] of Object.entries(message.eventProperties)) {
       if (value !== null && isLoopsValue(value)) props[key] = value
     }
     body.eventProperties = props
   }
-  // Events carry mailing lists only if core ever puts them on the message (DESIGN §2: it doesn't).
+  // Events carry mailing lists only if core ever puts them on the message (it does not: lists go
+  // with identify only).
   const lists = (message as { mailingLists?: unknown }).mailingLists
   if (isRecord(lists)) body.mailingLists = booleansOnly(lists)
   return body

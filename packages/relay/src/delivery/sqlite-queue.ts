@@ -1,5 +1,5 @@
 // Queue mode (CLI default): `submit` commits the batch to SQLite and answers 202; a worker
-// drains it at the Loops rate. Nothing accepted is lost on a crash (DESIGN §4). A re-sent
+// drains it at the Loops rate. Nothing accepted is lost on a crash. A re-sent
 // message the store already has, or delivered within 24 h, is accepted but not queued again.
 import type { BackoffOptions } from './backoff'
 import { openSqliteStore } from './sqlite-store'
