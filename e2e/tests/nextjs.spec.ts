@@ -80,7 +80,7 @@ async function waitForHealth(url: string, server: ChildProcess, log: () => strin
           return 0
         }
       },
-      { timeout: 60_000, message: 'next start serves /loops/health' },
+      { timeout: 90_000, message: 'next start serves /loops/health' },
     )
     .toBe(200)
 }
@@ -89,7 +89,7 @@ test('next build with no Loops key, then next start delivers identify + track to
   page,
   loops,
 }, testInfo) => {
-  test.setTimeout(240_000)
+  test.setTimeout(360_000)
 
   // From scratch, as on a CI runner: no build output or cache from an earlier run.
   rmSync(join(appDir, '.next'), { recursive: true, force: true })
