@@ -6,7 +6,8 @@
 //   node scripts/sri.mjs --files <pkg>   only write that package's dist/cdn.global.js.sri (its
 //                                        build runs this)
 //
-// scripts/test/sri.test.ts fails while a README shows a hash or version the build does not match.
+// scripts/test/sri.test.ts fails while a README shows a hash or version the build does not match;
+// e2e/tests/cdn-integrity.spec.ts loads the root README's tags, verbatim, in Chromium.
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
