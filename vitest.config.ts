@@ -44,6 +44,8 @@ export default defineConfig({
         resolve: { alias },
         test: { name: 'rudder-plugin', root: src('./packages/rudder-plugin'), environment: 'node' },
       },
+      // Repository checks: package metadata, README script tags against the CDN build.
+      { test: { name: 'repo', root: src('./scripts'), environment: 'node' } },
     ],
   },
 })

@@ -3,8 +3,8 @@
 // first and last, to see drift), the relay in queue mode (SQLite WAL in a tmp dir) and in direct
 // mode (pointed at the emulator with its rate limit off, and the relay's Loops pacing raised so
 // that the relay itself is measured; real Loops allows 10 requests/s per team, so direct mode's
-// real ceiling is Loops'). Every request carries a batch of BATCH messages with unique ids.
-// Budget (DESIGN §6): queue mode >= 5,000 messages/s with p99 < 20 ms, as a ratio to bare.
+// real ceiling is Loops'). Every request carries a batch of BATCH messages with unique ids. Budget
+// (README, Performance): queue mode >= 5,000 messages/s with p99 < 20 ms, as a ratio to bare.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

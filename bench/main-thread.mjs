@@ -2,16 +2,8 @@
 // ('loops'), with a do-nothing destination ('noop': the host's own cost of any destination) and
 // with none ('none'), for both SDKs; fresh browser context per run, arms interleaved, median of R
 // runs. Measured per run:
-//   - issue: performance.now() around the synchronous loop of N calls (what the page's own code
-//     waits for);
-//   - cpu: Chrome's TaskDuration (main-thread busy time, CDP Performance.getMetrics) from just
-//     before the loop until the SDK has settled AND everything was delivered to the local sinks
-//     (host API and, in the 'loops' arm, the relay stand-in), so the plugin's asynchronous work —
-//     mapping, persisting, batching, sending — is included;
-//   - settle: wall time from the loop's start until the SDK's own queue settled (Segment: every
-//     track promise resolved; RudderStack: the local data plane received all N).
-// Budget (DESIGN §6): the plugin adds <= 10 % to the host's own call. A final profiled run of
-// the 'loops' arm attributes self time to scripts by URL (plugin vs host) and lists the top
+// Budget (README, Performance): the plugin adds <= 10 % to the host's own call. A final profiled
+// run of the 'loops' arm attributes self time to scripts by URL (plugin vs host) and lists the top
 // functions, which is the profile the results quote when a budget is missed.
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'

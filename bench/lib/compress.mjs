@@ -1,5 +1,5 @@
-// Compressed sizes with node:zlib: gzip at level 9 and brotli at quality 11 (the method of
-// style-anchors §11), so every number in the size table is measured the same way.
+// Compressed sizes with node:zlib: gzip at level 9 and brotli at quality 11, so every number in the
+// size table is measured the same way.
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 
 export function sizes(buffer) {

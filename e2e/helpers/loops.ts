@@ -1,4 +1,5 @@
-// Reads the emulator's inspection API (DESIGN §5): what actually reached "Loops".
+// Reads the emulator's inspection API (packages/loops-emulator/README.md): what actually reached
+// "Loops".
 
 export interface EmulatedContact {
   id: string

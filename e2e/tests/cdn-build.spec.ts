@@ -1,5 +1,5 @@
-// The CDN files as shipped (DESIGN §5) are classic scripts: each must add its one global and
-// nothing else to the page. The minifier unwraps the bundle and wraps it again
+// The CDN files as shipped (dist/cdn.global.js) are classic scripts: each must add its one global
+// and nothing else to the page. The minifier unwraps the bundle and wraps it again
 // (scripts/minify-cdn.mjs), so a mistake there would leave the bundle's names on `window`.
 import { expect, test } from '../fixtures'
 

@@ -37,7 +37,7 @@ for (const variant of VARIANTS) {
           const [sdkMessageId] = wire.sdkTrackIds('Plan Upgraded')
           expect(event?.idempotencyKey).toBe(sdkMessageId)
           expect(wire.eventEntries('Plan Upgraded').map((e) => e.messageId)).toEqual([sdkMessageId])
-          // direct: 200 once Loops accepted; queue: 202 once durably stored (DESIGN §3).
+          // direct: 200 once Loops accepted; queue: 202 once durably stored (docs/protocol.md).
           await expect
             .poll(() =>
               wire.batches

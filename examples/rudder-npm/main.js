@@ -1,5 +1,5 @@
 // The npm way: `npm i @rudderstack/analytics-js @loops-cdp/rudder-plugin`, then add the Loops
-// integration right after load(). Bundled by ../build.mjs (esbuild) into dist/main.js.
+// integration before load(). Bundled by ../build.mjs (esbuild) into dist/main.js.
 // `/bundled` includes the SDK's plugins, so nothing is fetched from RudderStack's CDN.
 import { loopsIntegration } from '@loops-cdp/rudder-plugin'
 import { RudderAnalytics } from '@rudderstack/analytics-js/bundled'
@@ -19,15 +19,16 @@ const loops = loopsIntegration({
 })
 
 const analytics = new RudderAnalytics()
+// Before load(): RudderStack refuses an integration added once it has loaded, and a load that
+// finishes quickly (a cached or inline source config) leaves no time after load().
+// The id is the "Custom Device Mode" destination connected to this source.
+analytics.addCustomIntegration(rudderDestinationId, loops)
 analytics.load(rudderWriteKey, `${origin}/vendor/rudder/dataplane`, {
   configUrl: `${origin}/vendor/rudder/config`, // normally https://api.rudderstack.com
   pluginsSDKBaseURL: `${origin}/vendor/rudder/plugins`, // unused: the build has them all
   destSDKBaseURL: `${origin}/vendor/rudder/integrations`, // unused: no built-in destinations
   polyfillIfRequired: false,
 })
-// Must come before the SDK finishes loading (it is async, so right after load() is fine).
-// The id is the "Custom Device Mode" destination connected to this source.
-analytics.addCustomIntegration(rudderDestinationId, loops)
 analytics.page()
 
 const sdk = {

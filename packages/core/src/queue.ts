@@ -1,16 +1,17 @@
-// Browser delivery queue (DESIGN §3, §5). Storage is the source of truth: every step re-reads this
-// instance's queue, so nothing is lost on reload or crash, and messages another tab adopted are
-// never sent again from here. Calls are written together at most 50 ms later (and at once when the
-// page is hidden, unloads or flushes): analytics-next hands over each event in its own task, and one
-// write per event (JSON of the whole waiting queue) was most of the plugin's main-thread cost. Only
-// a crash inside those 50 ms loses the calls made in them. Delivery is at least once: Loops
-// dedupes events by messageId (Idempotency-Key) and contact updates are upserts.
+// Browser delivery queue (docs/architecture.md, "The queue"). Storage is the source of truth: every
+// step re-reads this instance's queue, so nothing is lost on reload or crash, and messages another
+// tab adopted are never sent again from here. Calls are written together at most 50 ms later (and
+// at once when the page is hidden, unloads or flushes): analytics-next hands over each event in its
+// own task, and one write per event (JSON of the whole waiting queue) was most of the plugin's
+// main-thread cost. Only a crash inside those 50 ms loses the calls made in them. Delivery is at
+// least once: Loops dedupes events by messageId (Idempotency-Key) and contact updates are upserts.
 //
 // Tabs: each instance owns `${key}:${id}` and beats in the index `key` ({ [id]: lastBeat }; 0 =
 // released at pagehide/close). A queue whose owner stopped beating (closed tab, crash, reload) is
 // adopted by a live instance. localStorage has no transactions, so a claim is "write your id over
 // the owner's beat, wait, re-read": of two tabs claiming at once only the last writer still finds
-// its id and adopts. A claim lost to another tab's beat write is simply made again at the next beat.
+// its id and adopts. A claim lost to another tab's beat write is simply made again at the next
+// beat.
 import {
   type LoopsCdpError,
   QueueOverflowError,

@@ -1,4 +1,4 @@
-// Storage that never throws (DESIGN §2): localStorage (or the injected storage), with a memory
+// Storage that never throws: localStorage (or the injected storage), with a memory
 // fallback per key: a write that fails (storage disabled, quota full, gone) is kept in memory, so
 // this page still sees it, and memory wins over the store for that key until a write succeeds.
 import type { KeyValueStorage } from './types'

@@ -1,7 +1,7 @@
-// The trait store (DESIGN §2): one identity — userId, email and traits — persisted on a
-// KeyValueStorage, so a later track (analytics-next never attaches traits to track) can use them.
-// Traits are kept as the app passed them (JSON); Loops' value rules run once, in the relay's
-// validator (sanitizeProperties), which must distrust the browser anyway.
+// The trait store (docs/architecture.md, "Core"): one identity — userId, email and traits —
+// persisted on a KeyValueStorage, so a later track (analytics-next never attaches traits to track)
+// can use them. Traits are kept as the app passed them (JSON); Loops' value rules run once, in the
+// relay's validator (sanitizeProperties), which must distrust the browser anyway.
 import type { DebugLogger, KeyValueStorage } from './types'
 
 export type Json = Record<string, unknown>

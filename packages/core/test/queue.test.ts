@@ -181,7 +181,7 @@ describe('retries', () => {
     expect(delays).toEqual(['4', '8', '16', '20'])
   })
 
-  it('by default retries first within 0.5–1 s and caps the backoff at 5 minutes (DESIGN §5)', async () => {
+  it('by default retries first within 0.5–1 s and caps the backoff at 5 minutes', async () => {
     const { retryBase, retryCap, heartbeat, staleAfter } = timing
     expect({ retryBase, retryCap, heartbeat, staleAfter }).toEqual({
       retryBase: 1_000,

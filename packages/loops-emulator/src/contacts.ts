@@ -91,7 +91,7 @@ export class ContactStore {
   }
 
   /**
-   * Loops' matching for update and events/send (reference §6.5): email or userId, the other
+   * Loops' matching for update and events/send: email or userId, the other
    * value is set on the match, nothing matches → created; two different matches → 400.
    */
   resolve(email: string | undefined, userId: string | undefined): ResolvedContact {

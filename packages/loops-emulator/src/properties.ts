@@ -1,7 +1,7 @@
 import { LoopsApiError } from './errors.js'
 import type { ContactProperty, PropertyType } from './types.js'
 
-/** Loops' default contact properties and their types (reference §4.6 / §6.1). */
+/** Loops' default contact properties and their types. */
 export const DEFAULT_PROPERTIES: readonly ContactProperty[] = [
   { key: 'firstName', label: 'First Name', type: 'string' },
   { key: 'lastName', label: 'Last Name', type: 'string' },
@@ -14,7 +14,7 @@ export const DEFAULT_PROPERTIES: readonly ContactProperty[] = [
   { key: 'createdAt', label: 'Created At', type: 'date' },
 ]
 
-/** Names Loops refuses for properties (reference §6.2). */
+/** Names Loops refuses for properties. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'id',
   'listId',

@@ -29,7 +29,7 @@ export function isScalar(value: unknown): value is Scalar {
   )
 }
 
-// The ECMA-262 forms Loops lists (reference §6.3), with an optional `Z` or offset.
+// The ECMA-262 forms Loops lists for dates, with an optional `Z` or offset.
 const DATE_RE =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/
 

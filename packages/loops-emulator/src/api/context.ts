@@ -52,7 +52,7 @@ export function withoutKeys(body: JsonObject, keys: readonly string[]): JsonObje
   return out
 }
 
-/** `Idempotency-Key` handling shared by events/send and transactional (reference §5). */
+/** `Idempotency-Key` handling shared by events/send and transactional. */
 export function checkIdempotency(ctx: ApiContext): string | null {
   const key = ctx.req.headers['idempotency-key']
   if (key === undefined || key === '') return null

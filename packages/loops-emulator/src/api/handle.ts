@@ -54,7 +54,7 @@ export async function handleApi(
 function answer(state: EmulatorState, req: EmuRequest, ignored: string[]): EmuResponse {
   const token = bearerToken(req.headers)
   if (token === undefined || (state.apiKey !== undefined && token !== state.apiKey)) {
-    // Loops still sends the deprecated `error` key on this one (reference §4.1).
+    // Loops still sends the deprecated `error` key on this one.
     return jsonResponse(401, {
       success: false,
       message: 'Invalid API key',

@@ -3,7 +3,7 @@
 export interface BackoffOptions {
   /** First delay, before jitter. Default 1 s. */
   baseMs?: number
-  /** Ceiling of the exponential part. Default 5 min (as the browser queue, DESIGN §5). */
+  /** Ceiling of the exponential part. Default 5 min, as the browser queue. */
   capMs?: number
   random?: () => number
 }
