@@ -26,6 +26,8 @@ beforeEach(async () => {
     loopsApiUrl: emulator.apiUrl,
     loopsApiKey: 'node-test-key',
     mode: 'direct',
+    // Lists are denied unless listed; this test is about what the plugin sends per person.
+    mailingListAllowlist: ['*'],
   })
   await relay.start()
   served = await serveRelay(relay, { port: 0, host: '127.0.0.1' })
