@@ -19,8 +19,12 @@ export interface RequestInfo {
 }
 
 export interface HealthInfo {
-  ok: true
+  /** false while the relay cannot take or deliver messages (`reason` says why). */
+  ok: boolean
+  reason?: string
   mode: RelayConfig['mode']
+  /** redis mode: what this process does (both, ingest or worker). */
+  role?: RelayConfig['role']
   /** Result of the start-up key check (`GET /v1/api-key`). */
   loops: 'unknown' | 'ok' | 'unauthorized'
   queueDepth: number

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
     return
   }
   const input = configFromEnv({ ...process.env, ...flags.env })
-  input.mode ??= 'queue' // a long-running server can keep a durable queue
+  // A long-running server can keep a durable queue; `--role ingest|worker` implies the shared one.
+  input.mode ??= input.role === undefined || input.role === 'both' ? 'queue' : 'redis'
   const apiUrl = input.loopsApiUrl ?? 'https://app.loops.so/api'
   if (input.loopsApiKey === undefined && !isLoopbackUrl(apiUrl)) {
     throw new ConfigError(
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     url: served.url,
     port: served.port,
     mode: relay.config.mode,
+    ...(relay.config.mode === 'redis' ? { role: relay.config.role } : {}),
     loopsApiUrl: relay.config.loopsApiUrl,
   })
 

@@ -1,8 +1,11 @@
 // Relay configuration: one typed object with defaults, built from explicit options, from the
-// environment (DESIGN §5 names) or from CLI flags (see flags.ts). Pure: no Node imports, so it
-// loads in Workers, Deno and Bun too.
+// environment (the names the relay README lists) or from CLI flags (see flags.ts). Pure: no
+// Node imports, so it loads in Workers, Deno and Bun too.
 
 export type RelayMode = 'direct' | 'queue' | 'redis'
+
+/** `redis` mode only: `ingest` accepts batches and never calls Loops; `worker` only drains. */
+export type RelayRole = 'both' | 'ingest' | 'worker'
 
 export interface RelayConfig {
   /** Loops API key. Absent only when `loopsApiUrl` is a loopback address (the emulator). */
@@ -43,6 +46,13 @@ export interface RelayConfig {
   trustProxy: boolean
   /** Path prefix the relay is mounted under, e.g. `/loops` for a Next.js `app/loops/[...path]`. */
   basePath: string
+  /** What this process does in `redis` mode (other modes: `both` only). */
+  role: RelayRole
+  /**
+   * `redis` mode: how long a job stays with a worker that stopped answering before another
+   * worker takes it over (BullMQ's job lock). Must exceed the Loops client timeout.
+   */
+  redisLockMs: number
 }
 
 export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
@@ -61,6 +71,9 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   debug: false,
   trustProxy: false,
   basePath: '',
+  redisUrl: 'redis://127.0.0.1:6379',
+  role: 'both',
+  redisLockMs: 30_000,
 })
 
 /** A setting that cannot be used; `setting` names the env var / option, never its secret value. */
@@ -74,6 +87,7 @@ export class ConfigError extends Error {
 }
 
 const MODES: readonly RelayMode[] = ['direct', 'queue', 'redis']
+const ROLES: readonly RelayRole[] = ['both', 'ingest', 'worker']
 
 /** Fills defaults and checks every value. Throws `ConfigError`. */
 export function resolveConfig(input: Partial<RelayConfig> = {}): RelayConfig {
@@ -93,6 +107,13 @@ export function resolveConfig(input: Partial<RelayConfig> = {}): RelayConfig {
     throw new ConfigError('loopsApiUrl', 'must be an absolute URL')
   }
   config.basePath = normalizeBasePath(config.basePath)
+  if (!ROLES.includes(config.role)) {
+    throw new ConfigError('role', `must be one of ${ROLES.join(', ')}`)
+  }
+  if (config.role !== 'both' && config.mode !== 'redis') {
+    throw new ConfigError('role', `"${config.role}" needs RELAY_MODE=redis (a shared queue)`)
+  }
+  checkInt('redisLockMs', config.redisLockMs, 1_000, 3_600_000)
   if (config.loopsApiKey === '') config.loopsApiKey = undefined
   if (config.identitySecret === '') config.identitySecret = undefined
   return config
@@ -112,7 +133,7 @@ function normalizeBasePath(path: string): string {
 
 type Env = Record<string, string | undefined>
 
-/** Reads the DESIGN §5 environment names. Unset or empty variables are left out. */
+/** Reads the environment variables the relay README lists. Unset or empty ones are left out. */
 export function configFromEnv(env: Env): Partial<RelayConfig> {
   const str = (name: string) => {
     const value = env[name]?.trim()
@@ -142,6 +163,8 @@ export function configFromEnv(env: Env): Partial<RelayConfig> {
     debug: parseBool('RELAY_DEBUG', str('RELAY_DEBUG')),
     trustProxy: parseBool('RELAY_TRUST_PROXY', str('RELAY_TRUST_PROXY')),
     basePath: str('RELAY_BASE_PATH'),
+    role: parseRole(str('RELAY_ROLE')),
+    redisLockMs: parseIntSetting('RELAY_REDIS_LOCK_MS', str('RELAY_REDIS_LOCK_MS')),
   }
 }
 
@@ -170,6 +193,12 @@ export function parseBool(setting: string, value: string | undefined): boolean |
 export function parseMode(setting: string, value: string): RelayMode {
   if ((MODES as readonly string[]).includes(value)) return value as RelayMode
   throw new ConfigError(setting, `must be one of ${MODES.join(', ')}`)
+}
+
+function parseRole(value: string | undefined): RelayRole | undefined {
+  if (value === undefined) return undefined
+  if ((ROLES as readonly string[]).includes(value)) return value as RelayRole
+  throw new ConfigError('RELAY_ROLE', `must be one of ${ROLES.join(', ')}`)
 }
 
 /** True for http(s) URLs on 127.0.0.0/8, ::1 or localhost: the emulator needs no real key. */

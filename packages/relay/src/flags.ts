@@ -1,4 +1,4 @@
-// CLI flags mirror the environment (DESIGN §5): each flag names one variable, and a flag wins over
+// CLI flags mirror the environment: each flag names one variable, and a flag wins over
 // the variable. Secrets (LOOPS_API_KEY, RELAY_IDENTITY_SECRET) have no flag on purpose: a command
 // line is visible to every user of the machine (`ps`), the environment is not.
 
@@ -26,6 +26,8 @@ export const FLAGS: Record<string, [env: string, boolean?]> = {
   '--debug': ['RELAY_DEBUG', true],
   '--trust-proxy': ['RELAY_TRUST_PROXY', true],
   '--base-path': ['RELAY_BASE_PATH'],
+  '--role': ['RELAY_ROLE'],
+  '--redis-lock-ms': ['RELAY_REDIS_LOCK_MS'],
 }
 
 export interface ParsedFlags {

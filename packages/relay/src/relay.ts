@@ -1,6 +1,6 @@
 // createRelay: config → one web-standard `fetch` handler plus start/stop. It wires the hono app
-// (app.ts) to a delivery mode (direct or the SQLite queue), the pacer, the Loops client, metrics
-// and logs, and runs the start-up key check that /health reports.
+// (app.ts) to a delivery mode (direct, the SQLite queue or the Redis queue), the pacer, the Loops
+// client, metrics and logs, and runs the start-up key check that /health reports.
 
 import { createApp, type HealthInfo, type RequestInfo } from './app'
 import { ADDRESS_LIMIT_FACTOR } from './batch'
@@ -11,7 +11,7 @@ import type { DeliveryMode, DeliveryModeOptions, DeliveryOutcome } from './deliv
 import { createLogger, type LogSink } from './log'
 import { createLoopsClient } from './loops-client'
 import { createMetrics } from './metrics'
-import { createPacer } from './pacer'
+import { createPacer, type Pacer } from './pacer'
 import { createPolicy } from './policy'
 
 export interface RelayOptions extends Partial<RelayConfig> {
@@ -38,9 +38,6 @@ const LOOPBACK_PLACEHOLDER_KEY = 'loops-relay-emulator'
 export function createRelay(options: RelayOptions = {}): Relay {
   const { logSink, fetch: customFetch, ...input } = options
   const config = resolveConfig(input)
-  if (config.mode === 'redis') {
-    throw new ConfigError('mode', 'redis mode is not available yet; use "queue" or "direct"')
-  }
   if (config.loopsApiKey === undefined && !isLoopbackUrl(config.loopsApiUrl)) {
     throw new ConfigError(
       'loopsApiKey',
@@ -82,17 +79,31 @@ export function createRelay(options: RelayOptions = {}): Relay {
       logger.log(level === 'error' || level === 'warn' ? level : 'info', String(msg), fields),
   }
 
-  // better-sqlite3 is loaded only in queue mode, so direct mode runs where native modules cannot.
+  // better-sqlite3 is loaded only in queue mode, so direct mode runs where native modules cannot;
+  // bullmq and ioredis only in redis mode.
   async function openMode(): Promise<DeliveryMode> {
     if (config.mode === 'direct') return createDirectMode(modeOptions)
+    if (config.mode === 'redis') {
+      const { createRedisMode } = await import('./delivery/redis-mode')
+      return createRedisMode({
+        ...modeOptions,
+        redisUrl: config.redisUrl ?? 'redis://127.0.0.1:6379',
+        role: config.role,
+        loopsRateLimit: config.loopsRateLimit,
+        lockMs: config.redisLockMs,
+        onHealth: (problem) => {
+          if (problem !== undefined) metrics.deliveryStalled()
+        },
+      })
+    }
     const { createSqliteQueueMode } = await import('./delivery/sqlite-queue')
     return createSqliteQueueMode({ ...modeOptions, dataDir: config.dataDir })
   }
 
-  async function checkKey(): Promise<void> {
-    if (!(await pacer.acquire())) return
+  async function checkKey(budget: Pacer): Promise<void> {
+    if (!(await budget.acquire())) return
     const result = await loops.testApiKey()
-    pacer.observe(result)
+    budget.observe(result)
     if (result.ok) loopsStatus = 'ok'
     else if (result.status === 401 || result.status === 403) loopsStatus = 'unauthorized'
     logger.log(result.ok ? 'info' : 'error', 'loops api key check', {
@@ -107,21 +118,29 @@ export function createRelay(options: RelayOptions = {}): Relay {
     starting ??= openMode().then((opened) => {
       mode = opened
       opened.start()
-      // Not awaited: a slow or unreachable Loops must not hold up serving.
-      checkKey().catch((error: unknown) => {
-        logger.log('error', 'loops api key check failed', { error: String(error) })
-      })
+      // Not awaited: a slow or unreachable Loops must not hold up serving. An ingest-only
+      // process never calls Loops, not even for this.
+      if (config.role !== 'ingest') {
+        checkKey(opened.pacer ?? pacer).catch((error: unknown) => {
+          logger.log('error', 'loops api key check failed', { error: String(error) })
+        })
+      }
       return opened
     })
     return starting
   }
 
-  const health = (): HealthInfo => ({
-    ok: true,
-    mode: config.mode,
-    loops: loopsStatus,
-    queueDepth: mode?.depth() ?? 0,
-  })
+  const health = (): HealthInfo => {
+    const state = mode?.health?.() ?? { ok: true }
+    return {
+      ok: state.ok,
+      ...(state.reason !== undefined ? { reason: state.reason } : {}),
+      mode: config.mode,
+      ...(config.mode === 'redis' ? { role: config.role } : {}),
+      loops: loopsStatus,
+      queueDepth: mode?.depth() ?? 0,
+    }
+  }
 
   const app = createApp({
     config,
@@ -148,6 +167,10 @@ export function createRelay(options: RelayOptions = {}): Relay {
       start().catch((error: unknown) => {
         logger.log('error', 'relay failed to start', { error: String(error) })
       })
+      if (config.role === 'worker' && !servedByWorker(request, config.basePath)) {
+        metrics.request(404)
+        return Response.json({ error: 'Not found' }, { status: 404 })
+      }
       return app.fetch(request, info)
     },
     async start() {
@@ -160,4 +183,10 @@ export function createRelay(options: RelayOptions = {}): Relay {
       await opened?.stop()
     },
   }
+}
+
+/** A `worker` process drains the queue; of the HTTP routes it serves only /health and /metrics. */
+function servedByWorker(request: Request, basePath: string): boolean {
+  const path = new URL(request.url).pathname
+  return path === `${basePath}/health` || path === `${basePath}/metrics`
 }

@@ -1,0 +1,112 @@
+// Per-contact order in `redis` mode. BullMQ (open source) runs jobs in any order across workers,
+// so each contact key (`e:<email>`, `u:<userId>`, see plan.ts) has a lane: a Redis list of the
+// job ids that carry it, in arrival order. A job may call Loops only when it heads every lane
+// it is in; otherwise it waits (delayed) and the job before it promotes it when done. The same
+// scripts keep the shared 24 h record of delivered ids, so a re-send to any relay process of
+// a message already handled is recognised on ingest.
+//
+// Scripts name keys they build from their arguments, which a single Redis (with replicas)
+// allows; Redis Cluster is not supported.
+import type { Redis } from 'ioredis'
+import { REMEMBER_DONE_MS } from './store'
+
+export interface LaneEntry {
+  jobId: string
+  keys: readonly string[]
+}
+
+export type Turn = { kind: 'go' } | { kind: 'done' } | { kind: 'wait'; behind: string }
+
+/** How long a lane entry whose job is not in the queue yet counts as "being added". */
+const ADDING_MS = 60_000
+
+// ARGV: prefix, job key prefix, adding ms, then per job: id, key count, keys…
+// Per job: 0 = seen (queued, delivered or dead-lettered within 24 h), 1 = new: added to its
+// lanes and marked "being added" until BullMQ has the job.
+const ADMIT = `
+local prefix, jobPrefix, addingMs = ARGV[1], ARGV[2], ARGV[3]
+local out, i = {}, 4
+while i <= #ARGV do
+  local id, n = ARGV[i], tonumber(ARGV[i + 1])
+  if redis.call('EXISTS', prefix .. 'done:' .. id) == 1 or redis.call('EXISTS', jobPrefix .. id) == 1 then
+    out[#out + 1] = 0
+  else
+    out[#out + 1] = 1
+    redis.call('SET', prefix .. 'adding:' .. id, '1', 'PX', addingMs)
+    for k = 1, n do redis.call('RPUSH', prefix .. 'lane:' .. ARGV[i + 1 + k], id) end
+  end
+  i = i + 2 + n
+end
+return out`
+
+// ARGV: prefix, job key prefix, id, keys… → 'go' | 'done' | id of the job it waits behind.
+// A head whose job is finished, or gone without ever having been added, is dropped first.
+const TURN = `
+local prefix, jobPrefix, id = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('EXISTS', prefix .. 'done:' .. id) == 1 then return 'done' end
+for k = 4, #ARGV do
+  local lane = prefix .. 'lane:' .. ARGV[k]
+  for guard = 1, 100 do
+    local head = redis.call('LINDEX', lane, 0)
+    if not head or head == id then break end
+    local jobKey = jobPrefix .. head
+    local stale
+    if redis.call('EXISTS', prefix .. 'done:' .. head) == 1 then stale = true
+    elseif redis.call('EXISTS', jobKey) == 1 then stale = redis.call('HEXISTS', jobKey, 'finishedOn') == 1
+    else stale = redis.call('EXISTS', prefix .. 'adding:' .. head) == 0 end
+    if not stale then return head end
+    redis.call('LREM', lane, 0, head)
+  end
+end
+return 'go'`
+
+// ARGV: prefix, id, remember ms, keys… → the new head of each lane (to promote).
+const FINISH = `
+local prefix, id = ARGV[1], ARGV[2]
+redis.call('SET', prefix .. 'done:' .. id, '1', 'PX', ARGV[3])
+local heads = {}
+for k = 4, #ARGV do
+  local lane = prefix .. 'lane:' .. ARGV[k]
+  redis.call('LREM', lane, 0, id)
+  local head = redis.call('LINDEX', lane, 0)
+  if head then heads[#heads + 1] = head end
+end
+return heads`
+
+export interface Lanes {
+  /** For each entry: true = new (now in its lanes), false = seen before (a re-send). */
+  admit(entries: readonly LaneEntry[]): Promise<boolean[]>
+  turn(entry: LaneEntry): Promise<Turn>
+  /** Delivered or dead-lettered: remembered for 24 h, out of its lanes. Returns the new heads. */
+  finish(entry: LaneEntry): Promise<string[]>
+}
+
+export function createLanes(redis: Redis, prefix: string, jobKeyPrefix: string): Lanes {
+  return {
+    async admit(entries) {
+      if (entries.length === 0) return []
+      const args = [prefix, jobKeyPrefix, String(ADDING_MS)]
+      for (const e of entries) args.push(e.jobId, String(e.keys.length), ...e.keys)
+      const flags = (await redis.eval(ADMIT, 0, ...args)) as number[]
+      return flags.map((flag) => flag === 1)
+    },
+    async turn(entry) {
+      const answer = String(
+        await redis.eval(TURN, 0, prefix, jobKeyPrefix, entry.jobId, ...entry.keys),
+      )
+      if (answer === 'go') return { kind: 'go' }
+      if (answer === 'done') return { kind: 'done' }
+      return { kind: 'wait', behind: answer }
+    },
+    async finish(entry) {
+      return (await redis.eval(
+        FINISH,
+        0,
+        prefix,
+        entry.jobId,
+        String(REMEMBER_DONE_MS),
+        ...entry.keys,
+      )) as string[]
+    },
+  }
+}
