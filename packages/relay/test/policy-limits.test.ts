@@ -104,11 +104,13 @@ describe('modes', () => {
     expect(health).toMatchObject({ ok: true, mode: 'queue', queueDepth: 0 })
   })
 
-  it('refuses redis mode with a clear ConfigError', async () => {
+  it('refuses an ingest or worker role outside redis mode with a clear ConfigError', async () => {
     const emu = await emulator()
-    expect(() => createRelay({ mode: 'redis', loopsApiUrl: emu.apiUrl })).toThrow(ConfigError)
-    expect(() => createRelay({ mode: 'redis', loopsApiUrl: emu.apiUrl })).toThrow(
-      /redis mode is not available yet/,
+    expect(() => createRelay({ mode: 'queue', role: 'worker', loopsApiUrl: emu.apiUrl })).toThrow(
+      ConfigError,
+    )
+    expect(() => createRelay({ mode: 'direct', role: 'ingest', loopsApiUrl: emu.apiUrl })).toThrow(
+      /needs RELAY_MODE=redis/,
     )
   })
 
