@@ -26,11 +26,12 @@ async function main(): Promise<void> {
   // A long-running server can keep a durable queue; `--role ingest|worker` implies the shared one.
   input.mode ??= input.role === undefined || input.role === 'both' ? 'queue' : 'redis'
   const apiUrl = input.loopsApiUrl ?? 'https://app.loops.so/api'
-  if (input.loopsApiKey === undefined && !isLoopbackUrl(apiUrl)) {
+  if (input.loopsApiKey === undefined && input.role !== 'ingest' && !isLoopbackUrl(apiUrl)) {
     throw new ConfigError(
       'LOOPS_API_KEY',
       `not set. The relay needs your Loops API key to call ${apiUrl}; without one it only ` +
-        'starts when LOOPS_API_URL points at a loopback address (the local emulator).',
+        'starts when LOOPS_API_URL points at a loopback address (the local emulator), or as an ' +
+        'ingest-only process (RELAY_ROLE=ingest), which never calls Loops.',
     )
   }
   const relay = createRelay(input)

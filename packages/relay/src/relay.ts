@@ -38,7 +38,9 @@ const LOOPBACK_PLACEHOLDER_KEY = 'loops-relay-emulator'
 export function createRelay(options: RelayOptions = {}): Relay {
   const { logSink, fetch: customFetch, ...input } = options
   const config = resolveConfig(input)
-  if (config.loopsApiKey === undefined && !isLoopbackUrl(config.loopsApiUrl)) {
+  // An ingest-only process never calls Loops, so it needs (and should hold) no key.
+  const needsKey = config.role !== 'ingest' && !isLoopbackUrl(config.loopsApiUrl)
+  if (config.loopsApiKey === undefined && needsKey) {
     throw new ConfigError(
       'loopsApiKey',
       'LOOPS_API_KEY is required unless LOOPS_API_URL is a loopback address (the emulator)',

@@ -92,6 +92,15 @@ describe('createRelay in redis mode', () => {
     expect(() => configFromEnv({ RELAY_ROLE: 'boss' })).toThrow(ConfigError)
     expect(() => createRelay({ mode: 'queue', role: 'ingest' })).toThrow(/needs RELAY_MODE=redis/)
     expect(parseFlags(['--role', 'worker']).env).toEqual({ RELAY_ROLE: 'worker' })
+    // An ingest-only process never calls Loops: it needs no key, even for the real Loops URL
+    // (only constructed here, never started, so nothing connects anywhere).
+    expect(
+      createRelay({ mode: 'redis', role: 'ingest', loopsApiUrl: 'https://app.loops.so/api' }).config
+        .role,
+    ).toBe('ingest')
+    expect(() => createRelay({ mode: 'redis', loopsApiUrl: 'https://app.loops.so/api' })).toThrow(
+      /LOOPS_API_KEY is required/,
+    )
     const defaults = createRelay({ mode: 'redis', loopsApiUrl: 'http://127.0.0.1:9/api' })
     expect(defaults.config).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', role: 'both' })
 
