@@ -137,6 +137,58 @@ describe('redis mode', () => {
     expect(new Set(all().map((o) => o.messageId)).size).toBe(messages.length)
   })
 
+  it('merges queued updates of one contact into one Loops call, in order with its events', async () => {
+    const [emu, redis] = await Promise.all([emulator(), redisServer()])
+    const ingest = await relayMode(emu, redis, { role: 'ingest' })
+    await ingest.mode.submit(
+      items([
+        contact('c-1', 'ada@example.com', { firstName: 'Ada', plan: 'free' }),
+        contact('c-2', 'ada@example.com', { plan: 'pro' }),
+        contact('c-3', 'ada@example.com', { lastName: 'Lovelace' }),
+        event('e-1', 'ada@example.com', 'Upgraded'),
+        contact('c-4', 'ada@example.com', { plan: 'team' }),
+      ]),
+    )
+    const worker = await relayMode(emu, redis, { role: 'worker' })
+    await waitFor(() => worker.outcomes.length === 5, 10_000, 'all delivered')
+    const calls = (await emu.requests()).map((r) => [r.path.replace('/api/v1/', ''), r.body])
+    expect(calls).toEqual([
+      [
+        'contacts/update',
+        expect.objectContaining({ firstName: 'Ada', plan: 'pro', lastName: 'Lovelace' }),
+      ],
+      ['events/send', expect.objectContaining({ eventName: 'Upgraded' })],
+      ['contacts/update', expect.objectContaining({ plan: 'team' })],
+    ])
+    expect(
+      worker.outcomes.filter((o) => o.kind === 'delivered' && o.mergedWith === 3),
+    ).toHaveLength(3)
+    expect((await emu.contacts())[0]).toMatchObject({
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      plan: 'team',
+    })
+  })
+
+  it('a rejected merged update is split, so only the bad one is dead-lettered', async () => {
+    const [emu, redis] = await Promise.all([emulator(), redisServer()])
+    const ingest = await relayMode(emu, redis, { role: 'ingest' })
+    await ingest.mode.submit(
+      items([
+        contact('c-good', 'ada@example.com', { plan: 'pro' }),
+        contact('c-bad', 'ada@example.com', {}, { mailingLists: { nope: true } }),
+        event('e-after', 'ada@example.com', 'Upgraded'),
+      ]),
+    )
+    const worker = await relayMode(emu, redis, { role: 'worker' })
+    await waitFor(() => worker.outcomes.length === 3, 10_000, 'all handled')
+    expect(worker.outcomes).toContainEqual(
+      expect.objectContaining({ kind: 'dead-lettered', messageId: 'c-bad', status: 400 }),
+    )
+    expect(delivered(worker.outcomes).sort()).toEqual(['c-good', 'e-after'])
+    expect((await emu.contacts())[0]).toMatchObject({ plan: 'pro' })
+  })
+
   it('two workers share one Loops budget: no 429 at the real rate limit', async () => {
     const [emu, redis] = await Promise.all([emulator({ rateLimit: 10 }), redisServer()])
     const ingest = await relayMode(emu, redis, { role: 'ingest' })

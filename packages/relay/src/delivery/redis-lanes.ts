@@ -1,7 +1,9 @@
 // Per-contact order in `redis` mode. BullMQ (open source) runs jobs in any order across workers,
 // so each contact key (`e:<email>`, `u:<userId>`, see plan.ts) has a lane: a Redis list of the
 // job ids that carry it, in arrival order. A job may call Loops only when it heads every lane
-// it is in; otherwise it waits (delayed) and the job before it promotes it when done. The same
+// it is in; otherwise it waits (delayed) and the job before it promotes it when done. A contact
+// update at the head takes the updates of the same identity right behind it into its one Loops
+// call (as queue mode merges them); those jobs then find themselves done. The same
 // scripts keep the shared 24 h record of delivered ids, so a re-send to any relay process of
 // a message already handled is recognised on ingest.
 //
@@ -60,14 +62,36 @@ for k = 4, #ARGV do
 end
 return 'go'`
 
-// ARGV: prefix, id, remember ms, keys… → the new head of each lane (to promote).
+// ARGV: prefix, job key prefix, id, most, keys… → id, data, id, data… of the jobs right behind
+// `id` in every one of its lanes (the same jobs at the same places), while they are queued.
+// Which of them may join `id`'s Loops call is decided by the caller from their data.
+const FOLLOWERS = `
+local prefix, jobPrefix, id, most = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local first = prefix .. 'lane:' .. ARGV[5]
+if redis.call('LINDEX', first, 0) ~= id then return {} end
+local out = {}
+for i, other in ipairs(redis.call('LRANGE', first, 1, most)) do
+  if other == id then break end
+  for k = 6, #ARGV do
+    if redis.call('LINDEX', prefix .. 'lane:' .. ARGV[k], i) ~= other then return out end
+  end
+  local jobKey = jobPrefix .. other
+  local data = redis.call('HGET', jobKey, 'data')
+  if not data or redis.call('HEXISTS', jobKey, 'finishedOn') == 1 then break end
+  out[#out + 1] = other
+  out[#out + 1] = data
+end
+return out`
+
+// ARGV: prefix, remember ms, id count, ids…, keys… → the new head of each lane (to promote).
+// All ids at once: a merged call's messages are done together or not at all.
 const FINISH = `
-local prefix, id = ARGV[1], ARGV[2]
-redis.call('SET', prefix .. 'done:' .. id, '1', 'PX', ARGV[3])
+local prefix, n = ARGV[1], tonumber(ARGV[3])
 local heads = {}
-for k = 4, #ARGV do
+for i = 4, 3 + n do redis.call('SET', prefix .. 'done:' .. ARGV[i], '1', 'PX', ARGV[2]) end
+for k = 4 + n, #ARGV do
   local lane = prefix .. 'lane:' .. ARGV[k]
-  redis.call('LREM', lane, 0, id)
+  for i = 4, 3 + n do redis.call('LREM', lane, 0, ARGV[i]) end
   local head = redis.call('LINDEX', lane, 0)
   if head then heads[#heads + 1] = head end
 end
@@ -77,8 +101,13 @@ export interface Lanes {
   /** For each entry: true = new (now in its lanes), false = seen before (a re-send). */
   admit(entries: readonly LaneEntry[]): Promise<boolean[]>
   turn(entry: LaneEntry): Promise<Turn>
-  /** Delivered or dead-lettered: remembered for 24 h, out of its lanes. Returns the new heads. */
-  finish(entry: LaneEntry): Promise<string[]>
+  /** Up to `most` jobs right behind `entry` in all its lanes, with their BullMQ data (JSON). */
+  followers(entry: LaneEntry, most: number): Promise<Array<{ jobId: string; data: string }>>
+  /**
+   * Delivered or dead-lettered (`also`: the jobs merged into the same call): remembered for
+   * 24 h, out of the lanes. Returns the new heads.
+   */
+  finish(entry: LaneEntry, also?: readonly string[]): Promise<string[]>
 }
 
 export function createLanes(redis: Redis, prefix: string, jobKeyPrefix: string): Lanes {
@@ -98,13 +127,32 @@ export function createLanes(redis: Redis, prefix: string, jobKeyPrefix: string):
       if (answer === 'done') return { kind: 'done' }
       return { kind: 'wait', behind: answer }
     },
-    async finish(entry) {
+    async followers(entry, most) {
+      if (entry.keys.length === 0) return []
+      const flat = (await redis.eval(
+        FOLLOWERS,
+        0,
+        prefix,
+        jobKeyPrefix,
+        entry.jobId,
+        String(most),
+        ...entry.keys,
+      )) as string[]
+      const out: Array<{ jobId: string; data: string }> = []
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        out.push({ jobId: flat[i] as string, data: flat[i + 1] as string })
+      }
+      return out
+    },
+    async finish(entry, also = []) {
+      const ids = [entry.jobId, ...also]
       return (await redis.eval(
         FINISH,
         0,
         prefix,
-        entry.jobId,
         String(REMEMBER_DONE_MS),
+        String(ids.length),
+        ...ids,
         ...entry.keys,
       )) as string[]
     },

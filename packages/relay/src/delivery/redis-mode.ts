@@ -68,6 +68,8 @@ export interface RedisMode extends DeliveryMode {
 interface JobData {
   message: WireMessage
   keys: string[]
+  /** Must go alone: a merged call of it was rejected, so it gets its own verdict. */
+  solo?: boolean
 }
 
 const QUEUE_NAME = 'deliveries'
@@ -79,6 +81,8 @@ const BLOCKED_FIRST_MS = 500
 const BLOCKED_MAX_MS = 30_000
 /** Dead letters (BullMQ's failed jobs) are kept this long for inspection. */
 const KEEP_FAILED_SECONDS = 7 * 24 * 3600
+/** Most contact updates merged into one Loops call (as queue mode). */
+const MAX_MERGE = 50
 
 /** A retryable failure: BullMQ retries the job after `delayMs` (see backoffStrategy). */
 class RetryLaterError extends Error {
@@ -215,20 +219,41 @@ function openRedisMode(modules: RedisModules, options: RedisModeOptions): RedisM
       await job.moveToDelayed(Date.now(), token)
       throw new bullmq.DelayedError()
     }
-    const result = await sendGroup(loops(), [message])
+    const merged = await mergeable(job.data, entry)
+    const messages = [message, ...merged.map((m) => m.message)]
+    const result = await sendGroup(loops(), messages)
     pacer.observe(result)
     const type = message.type
     if (result.ok) {
-      await promote(await lanes.finish(entry))
-      onOutcome({
-        kind: 'delivered',
-        messageId: message.messageId,
-        type,
-        status: result.status,
-        latencyMs: result.latencyMs,
-        ...(result.duplicate ? { duplicate: true } : {}),
-      })
+      await promote(
+        await lanes.finish(
+          entry,
+          merged.map((m) => m.jobId),
+        ),
+      )
+      for (const sent of messages) {
+        onOutcome({
+          kind: 'delivered',
+          messageId: sent.messageId,
+          type: sent.type,
+          status: result.status,
+          latencyMs: result.latencyMs,
+          ...(result.duplicate ? { duplicate: true } : {}),
+          ...(messages.length > 1 ? { mergedWith: messages.length } : {}),
+        })
+      }
       return 'delivered'
+    }
+    if (!result.retryable && messages.length > 1) {
+      // One of the merged updates is bad: this one goes alone next, so only the bad one dies.
+      log?.({
+        level: 'warn',
+        msg: 'merged contact update rejected; splitting',
+        count: messages.length,
+      })
+      await job.updateData({ ...job.data, solo: true })
+      await job.moveToDelayed(Date.now(), token)
+      throw new bullmq.DelayedError()
     }
     const attempt = job.attemptsMade + 1
     if (!result.retryable || (result.status !== 429 && attempt >= maxAttempts)) {
@@ -258,6 +283,26 @@ function openRedisMode(modules: RedisModules, options: RedisModeOptions): RedisM
     throw new RetryLaterError(result.reason, retryInMs)
   }
   const loops = () => options.loops
+
+  /**
+   * Contact updates of exactly the same identity queued right behind this one, in all its
+   * lanes: they go out in the same Loops call, later values winning (see send.ts).
+   */
+  async function mergeable(data: JobData, entry: LaneEntry) {
+    const merged: Array<{ jobId: string; message: WireMessage }> = []
+    const { message } = data
+    if (message.type !== 'contact' || data.solo) return merged
+    for (const follower of await lanes.followers(entry, MAX_MERGE - 1)) {
+      const next = JSON.parse(follower.data) as JobData
+      const same =
+        next.message.type === 'contact' &&
+        next.message.email === message.email &&
+        next.message.userId === message.userId
+      if (!same || next.solo) break
+      merged.push({ jobId: follower.jobId, message: next.message })
+    }
+    return merged
+  }
 
   if (role !== 'ingest') {
     workerRedis = workerConnection(modules, options.redisUrl)
