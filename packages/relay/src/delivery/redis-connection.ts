@@ -48,6 +48,8 @@ export function commandConnection(modules: RedisModules, url: string): Redis {
     connectTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy,
     lazyConnect: false,
+    // Commands of concurrent requests issued in the same tick go out in one write.
+    enableAutoPipelining: true,
   }
   return new modules.Redis(url, options)
 }

@@ -110,28 +110,44 @@ export interface Lanes {
   finish(entry: LaneEntry, also?: readonly string[]): Promise<string[]>
 }
 
+type Script = (...args: string[]) => Promise<unknown>
+
+/**
+ * The scripts as ioredis commands: sent once, then called by their SHA1 (EVALSHA, reloaded by
+ * ioredis if Redis lost them in a restart), so a batch does not carry the script text.
+ */
+function defineScripts(redis: Redis) {
+  const scripts = { ADMIT, TURN, FOLLOWERS, FINISH }
+  const commands = redis as unknown as Record<string, Script | undefined>
+  const out = {} as Record<keyof typeof scripts, Script>
+  for (const [name, lua] of Object.entries(scripts) as Array<[keyof typeof scripts, string]>) {
+    const command = `loopsRelay${name}`
+    if (!commands[command]) redis.defineCommand(command, { lua, numberOfKeys: 0 })
+    const run = commands[command] as Script
+    out[name] = (...args) => run.apply(redis, args)
+  }
+  return out
+}
+
 export function createLanes(redis: Redis, prefix: string, jobKeyPrefix: string): Lanes {
+  const run = defineScripts(redis)
   return {
     async admit(entries) {
       if (entries.length === 0) return []
       const args = [prefix, jobKeyPrefix, String(ADDING_MS)]
       for (const e of entries) args.push(e.jobId, String(e.keys.length), ...e.keys)
-      const flags = (await redis.eval(ADMIT, 0, ...args)) as number[]
+      const flags = (await run.ADMIT(...args)) as number[]
       return flags.map((flag) => flag === 1)
     },
     async turn(entry) {
-      const answer = String(
-        await redis.eval(TURN, 0, prefix, jobKeyPrefix, entry.jobId, ...entry.keys),
-      )
+      const answer = String(await run.TURN(prefix, jobKeyPrefix, entry.jobId, ...entry.keys))
       if (answer === 'go') return { kind: 'go' }
       if (answer === 'done') return { kind: 'done' }
       return { kind: 'wait', behind: answer }
     },
     async followers(entry, most) {
       if (entry.keys.length === 0) return []
-      const flat = (await redis.eval(
-        FOLLOWERS,
-        0,
+      const flat = (await run.FOLLOWERS(
         prefix,
         jobKeyPrefix,
         entry.jobId,
@@ -146,9 +162,7 @@ export function createLanes(redis: Redis, prefix: string, jobKeyPrefix: string):
     },
     async finish(entry, also = []) {
       const ids = [entry.jobId, ...also]
-      return (await redis.eval(
-        FINISH,
-        0,
+      return (await run.FINISH(
         prefix,
         String(REMEMBER_DONE_MS),
         String(ids.length),

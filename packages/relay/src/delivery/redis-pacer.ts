@@ -84,9 +84,18 @@ export function createRedisPacer(options: RedisPacerOptions): RedisPacer {
   let waiting = 0
   let lastWaitMs = 0
 
+  // Called by SHA1 (EVALSHA) after the first time, as the lane scripts.
+  const commands = redis as unknown as Record<
+    string,
+    ((...a: string[]) => Promise<unknown>) | undefined
+  >
+  if (!commands.loopsRelayBucket) {
+    redis.defineCommand('loopsRelayBucket', { lua: BUCKET_SCRIPT, numberOfKeys: 2 })
+  }
   const run = async (op: BucketOp, arg?: number): Promise<number> => {
     const args = [String(rate), String(burst), op, ...(arg === undefined ? [] : [String(arg)])]
-    return Number(await redis.eval(BUCKET_SCRIPT, keys.length, ...keys, ...args))
+    const bucket = commands.loopsRelayBucket as (...a: string[]) => Promise<unknown>
+    return Number(await bucket.apply(redis, [...keys, ...args]))
   }
   // Feedback is best effort: a lost pause costs at most one more 429, which pauses again.
   const quietly = (op: BucketOp, arg?: number) => {
