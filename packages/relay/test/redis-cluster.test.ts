@@ -70,6 +70,10 @@ describe('redis mode: several relay processes, one Redis, one Loops budget', () 
     const delivered = async () => new Set((await emu.events()).map((e) => e.idempotencyKey)).size
     // A worker dies mid-drain (SIGKILL: no goodbye, its jobs stay locked) and comes back.
     await waitFor(async () => (await delivered()) >= 60, 30_000, 'drain under way')
+    // Hold the next event calls in "Loops" so some are in flight (sent, answer not yet read)
+    // when the worker dies: its jobs must be taken over and those calls made again.
+    await emu.fault({ delayMs: 1_500, times: 4, path: '/api/v1/events/send' })
+    await waitFor(async () => (await emu.faults()).length === 0, 10_000, 'calls held')
     workerA.child.kill('SIGKILL')
     expect(await workerA.exited).toBeNull()
     const afterWorkerKill = await delivered()
