@@ -266,4 +266,28 @@ describe('redis mode', () => {
     await waitFor(() => relay.outcomes.length === 2, 15_000, 'delivered after restart')
     expect((await emu.events()).map((e) => e.idempotencyKey)).toEqual(['e-before', 'e-during'])
   })
+
+  it('a relay started while Redis is down answers 503, then takes and delivers once Redis is up', async () => {
+    const [emu, redis] = await Promise.all([emulator(), redisServer()])
+    await redis.kill()
+    const outcomes: DeliveryOutcome[] = []
+    const mode = await createRedisMode({
+      redisUrl: redis.url,
+      role: 'both',
+      loopsRateLimit: 50,
+      loops: createLoopsClient({ apiKey: 'redis-test-key', baseUrl: emu.apiUrl, timeoutMs: 2_000 }),
+      onOutcome: (o) => outcomes.push(o),
+      lockMs: 5_000,
+    })
+    onCleanup(() => mode.stop())
+    mode.start()
+    expect(mode.health().ok).toBe(false)
+    expect((await mode.submit(items([event('e-1', 'ada@example.com')]))).status).toBe(503)
+
+    await redis.restart()
+    await waitFor(() => mode.health().ok, 10_000, 'redis reachable')
+    expect((await mode.submit(items([event('e-1', 'ada@example.com')]))).status).toBe(202)
+    await waitFor(() => outcomes.length === 1, 15_000, 'delivered by the worker started before')
+    expect((await emu.events()).map((e) => e.idempotencyKey)).toEqual(['e-1'])
+  })
 })
