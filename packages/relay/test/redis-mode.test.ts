@@ -290,4 +290,13 @@ describe('redis mode', () => {
     await waitFor(() => outcomes.length === 1, 15_000, 'delivered by the worker started before')
     expect((await emu.events()).map((e) => e.idempotencyKey)).toEqual(['e-1'])
   })
+
+  it('stops while Redis is down (a deploy must not hang on it), and takes nothing after', async () => {
+    const [emu, redis] = await Promise.all([emulator(), redisServer()])
+    const relay = await relayMode(emu, redis)
+    await redis.kill()
+    await waitFor(() => !relay.mode.health().ok, 5_000, 'outage seen')
+    await relay.mode.stop() // bounded inside; the test's own timeout would catch a hang
+    expect((await relay.mode.submit(items([event('e-1', 'ada@example.com')]))).status).toBe(503)
+  })
 })

@@ -81,6 +81,8 @@ const BLOCKED_FIRST_MS = 500
 const BLOCKED_MAX_MS = 30_000
 /** Dead letters (BullMQ's failed jobs) are kept this long for inspection. */
 const KEEP_FAILED_SECONDS = 7 * 24 * 3600
+/** How long `stop` waits for Loops calls in flight (the CLI gives up after 15 s). */
+const STOP_WAIT_MS = 10_000
 /** Most contact updates merged into one Loops call (as queue mode). */
 const MAX_MERGE = 50
 
@@ -395,14 +397,36 @@ function openRedisMode(modules: RedisModules, options: RedisModeOptions): RedisM
       closed = true
       clearInterval(timer)
       abort.abort()
-      await worker?.close()
-      await running
-      const queue = await queueReady?.catch(() => undefined)
-      await queue?.close()
-      await Promise.allSettled([redis.quit(), workerRedis?.quit()])
+      // Calls in flight may finish; but while Redis is away BullMQ would wait for it for ever,
+      // so every step is bounded and the connections are cut at the end.
+      await within(worker?.close(), connected() ? STOP_WAIT_MS : 1_000)
+      await within(running, 1_000)
+      const queue = await within(
+        queueReady?.catch(() => undefined),
+        1_000,
+      )
+      await within(queue?.close(), 1_000)
+      for (const connection of [redis, workerRedis]) {
+        if (connection?.status === 'ready') await within(connection.quit(), 1_000)
+        connection?.disconnect()
+      }
     },
     depth: () => depth,
     health: () => (problem === undefined ? { ok: true } : { ok: false, reason: problem }),
+  }
+}
+
+/** The promise's value, or undefined once `ms` passed (or it failed). */
+async function within<T>(promise: Promise<T> | undefined, ms: number): Promise<T | undefined> {
+  if (!promise) return undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms)
+  })
+  try {
+    return await Promise.race([promise.catch(() => undefined), timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
