@@ -49,7 +49,7 @@ export interface RedisModeOptions extends Omit<DeliveryModeOptions, 'pacer'> {
    */
   lockMs?: number
   backoff?: BackoffOptions
-  /** Delivery cannot proceed (Redis unreachable) — counted as a stall; `undefined` = recovered. */
+  /** Redis became unreachable (`problem`: why; counted as a stall) or reachable again. */
   onHealth?(problem: string | undefined): void
 }
 
@@ -161,14 +161,21 @@ function openRedisMode(modules: RedisModules, options: RedisModeOptions): RedisM
 
   // Health: one PING a second, plus ioredis' own connection events for a prompt answer.
   let problem: string | undefined = 'connecting to redis'
+  let known = false // whether Redis answered or failed yet
+  let closed = false
   let depth = 0
   const setProblem = (next: string | undefined) => {
-    if (next === problem) return
+    if (next === problem || closed) return // closing the connections at stop is no outage
     const was = problem
     problem = next
-    if (next !== undefined && was === undefined) {
+    // Only a change between reachable and not is news (the first answer too); a new error
+    // text while down is not.
+    const first = !known
+    known = true
+    if (!first && (next === undefined) === (was === undefined)) return
+    if (next !== undefined)
       log?.({ level: 'error', msg: 'redis unreachable', redis: where, reason: next })
-    } else if (next === undefined) log?.({ level: 'info', msg: 'redis reachable', redis: where })
+    else log?.({ level: 'info', msg: 'redis reachable', redis: where })
     options.onHealth?.(next)
   }
   redis.on('error', (error: Error) => setProblem(`redis unreachable: ${error.message}`))
@@ -192,7 +199,6 @@ function openRedisMode(modules: RedisModules, options: RedisModeOptions): RedisM
   let workerRedis: Redis | undefined
   let running: Promise<void> | undefined
   const abort = new AbortController()
-  let closed = false
 
   async function promote(jobIds: readonly string[]): Promise<void> {
     const queue = await ensureQueue()
