@@ -181,6 +181,8 @@ function openRedisMode(modules: RedisModules, options: RedisModeOptions): RedisM
   redis.on('error', (error: Error) => setProblem(`redis unreachable: ${error.message}`))
   redis.on('close', () => setProblem(problem ?? 'redis unreachable: connection closed'))
   const check = async () => {
+    // Still making the first connection: no answer yet either way (a refusal comes as 'error').
+    if (!known && (redis.status === 'connecting' || redis.status === 'connect')) return
     try {
       await redis.ping()
       const queue = await ensureQueue()
