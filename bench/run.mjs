@@ -1,5 +1,5 @@
 // Single entry of the benchmarks:
-// node bench/run.mjs [size|main-thread|main-thread-steady|ingest|efficiency|all]
+// node bench/run.mjs [size|main-thread|main-thread-steady|ingest|efficiency|scale-out|all]
 // Each benchmark prints its markdown section and writes it into bench/RESULTS.md (between its
 // markers; --no-write skips that) and its raw numbers into bench/.out/<name>.json.
 // Build first: pnpm build.
@@ -14,6 +14,7 @@ const benches = {
   },
   ingest: async () => (await import('./ingest.mjs')).runIngest(),
   efficiency: async () => (await import('./efficiency.mjs')).runEfficiency(),
+  'scale-out': async () => (await import('./scale-out.mjs')).runScaleOut(),
 }
 
 const args = process.argv.slice(2)

@@ -3,6 +3,8 @@
 //   bare   — a hono app whose POST /v1/batch reads the body and answers 202, nothing else
 //   direct — createRelay in direct mode, pointed at LOOPS_API_URL (the emulator)
 //   queue  — createRelay in queue mode, SQLite in RELAY_DATA_DIR
+//   redis  — createRelay in redis mode at REDIS_URL, role `ingest` (a web app's mount: it only
+//            stores; workers elsewhere drain)
 // The relay's per-client limit is off (every request comes from one client here), and its
 // queue cap is lifted: a saturating run queues far more than RELAY_MAX_QUEUE's default.
 import { serve } from '@hono/node-server'
@@ -23,6 +25,7 @@ async function relayApp() {
     clientRateLimit: 0,
     maxQueue: 100_000_000,
     loopsRateLimit: Number(process.env.RELAY_LOOPS_RATE_LIMIT ?? 10),
+    ...(kind === 'redis' ? { redisUrl: process.env.REDIS_URL, role: 'ingest' } : {}),
   })
   await relay.start()
   return relay
@@ -37,10 +40,10 @@ if (kind === 'bare') {
   })
   bare.get('/health', (c) => c.json({ ok: true }))
   app = bare
-} else if (kind === 'direct' || kind === 'queue') {
+} else if (kind === 'direct' || kind === 'queue' || kind === 'redis') {
   app = await relayApp()
 } else {
-  console.error('usage: server.mjs bare|direct|queue')
+  console.error('usage: server.mjs bare|direct|queue|redis')
   process.exit(2)
 }
 

@@ -13,7 +13,8 @@ export default defineConfig([
     clean: ['!cli.js'],
     target: 'node20',
     platform: 'node',
-    external: ['better-sqlite3'],
+    // Optional peers, loaded by a dynamic import only in the mode that needs them.
+    external: ['better-sqlite3', 'bullmq', 'ioredis'],
     sourcemap: true,
   },
   {
@@ -22,7 +23,7 @@ export default defineConfig([
     entry: { cli: 'src/cli.ts' },
     format: ['esm'],
     noExternal: ['@loops-cdp/core'],
-    external: ['better-sqlite3'],
+    external: ['better-sqlite3', 'bullmq', 'ioredis'],
     splitting: false,
     banner: { js: '#!/usr/bin/env node' },
     target: 'node20',

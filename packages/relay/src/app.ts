@@ -18,9 +18,12 @@ import { originPolicy } from './middleware/origin'
 export type { RequestInfo } from './http-env'
 
 export interface HealthInfo {
-  /** false only for a relay that is not configured (it answers 500 to every request). */
+  /** false while the relay cannot take or deliver messages (`reason` says why). */
   ok: boolean
+  reason?: string
   mode: RelayConfig['mode']
+  /** redis mode: what this process does (both, ingest or worker). */
+  role?: RelayConfig['role']
   /** Result of the start-up key check (`GET /v1/api-key`). */
   loops: 'unknown' | 'ok' | 'unauthorized'
   queueDepth: number

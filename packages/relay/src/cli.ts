@@ -29,7 +29,8 @@ async function main(): Promise<void> {
     return
   }
   const input = configFromEnv({ ...process.env, ...flags.env })
-  input.mode ??= 'queue' // a long-running server can keep a durable queue
+  // A long-running server can keep a durable queue; `--role ingest|worker` implies the shared one.
+  input.mode ??= input.role === undefined || input.role === 'both' ? 'queue' : 'redis'
   // Everything comes from `input`: the flags must win over the environment.
   const relay = createRelay({ ...input, env: {} })
   // Refuse to start (exit 1) rather than serve 500s: a missing key or identity secret.
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     url: served.url,
     port: served.port,
     mode: relay.config.mode,
+    ...(relay.config.mode === 'redis' ? { role: relay.config.role } : {}),
     loopsApiUrl: relay.config.loopsApiUrl,
   })
 

@@ -5,6 +5,9 @@
 
 export type RelayMode = 'direct' | 'queue' | 'redis'
 
+/** `redis` mode only: `ingest` accepts batches and never calls Loops; `worker` only drains. */
+export type RelayRole = 'both' | 'ingest' | 'worker'
+
 export interface RelayConfig {
   /** Loops API key. Absent only when `loopsApiUrl` is a loopback address (the emulator). */
   loopsApiKey?: string
@@ -69,6 +72,13 @@ export interface RelayConfig {
   createPropertiesPerHour: number
   /** Age (s) after which a use refreshes the property and list catalog; 0 turns the catalog off. */
   catalogRefreshSeconds: number
+  /** What this process does in `redis` mode (other modes: `both` only). */
+  role: RelayRole
+  /**
+   * `redis` mode: how long a job stays with a worker that stopped answering before another
+   * worker takes it over (BullMQ's job lock). Must exceed the Loops client timeout.
+   */
+  redisLockMs: number
 }
 
 export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
@@ -92,6 +102,9 @@ export const DEFAULT_CONFIG: Readonly<RelayConfig> = Object.freeze({
   createProperties: false,
   createPropertiesPerHour: 20,
   catalogRefreshSeconds: 600,
+  redisUrl: 'redis://127.0.0.1:6379',
+  role: 'both',
+  redisLockMs: 30_000,
 })
 
 /** A setting that cannot be used; `setting` names the env var / option, never its secret value. */
@@ -105,6 +118,7 @@ export class ConfigError extends Error {
 }
 
 const MODES: readonly RelayMode[] = ['direct', 'queue', 'redis']
+const ROLES: readonly RelayRole[] = ['both', 'ingest', 'worker']
 
 /** What resolveConfig takes: any setting may be left out; `trustProxy: true` still means 1 hop. */
 export type RelayConfigInput = Partial<Omit<RelayConfig, 'trustProxy'>> & {
@@ -138,6 +152,13 @@ export function resolveConfig(input: RelayConfigInput = {}): RelayConfig {
     throw new ConfigError('loopsApiUrl', 'must be an absolute URL')
   }
   config.basePath = normalizeBasePath(config.basePath)
+  if (!ROLES.includes(config.role)) {
+    throw new ConfigError('role', `must be one of ${ROLES.join(', ')}`)
+  }
+  if (config.role !== 'both' && config.mode !== 'redis') {
+    throw new ConfigError('role', `"${config.role}" needs RELAY_MODE=redis (a shared queue)`)
+  }
+  checkInt('redisLockMs', config.redisLockMs, 1_000, 3_600_000)
   if (config.loopsApiKey === '') config.loopsApiKey = undefined
   if (config.identitySecret === '') config.identitySecret = undefined
   if (config.loopsApiKey !== undefined) checkApiKey(config.loopsApiKey)
@@ -180,14 +201,16 @@ function checkIdentitySecret(secret: unknown): void {
 export function missingSettings(config: RelayConfig): ConfigError | undefined {
   if (isLoopbackUrl(config.loopsApiUrl)) return undefined
   const problems: Array<[string, string]> = []
-  if (config.loopsApiKey === undefined) {
+  // An ingest-only process never calls Loops; a worker only drains what ingest verified.
+  if (config.loopsApiKey === undefined && config.role !== 'ingest') {
     problems.push([
       'LOOPS_API_KEY',
       `not set. The relay needs your Loops API key to call ${describeUrl(config.loopsApiUrl)}; ` +
-        'without one it only starts when LOOPS_API_URL points at a loopback address (the local emulator).',
+        'without one it only starts when LOOPS_API_URL points at a loopback address (the local ' +
+        'emulator), or as an ingest-only process (RELAY_ROLE=ingest), which never calls Loops.',
     ])
   }
-  if (config.identitySecret === undefined && !config.allowUnverified) {
+  if (config.identitySecret === undefined && !config.allowUnverified && config.role !== 'worker') {
     problems.push([
       'RELAY_IDENTITY_SECRET',
       'not set. Against the real Loops API the relay verifies who each message is about: set ' +
@@ -269,6 +292,8 @@ export function configFromEnv(env: Env): RelayConfigInput {
       'RELAY_CATALOG_REFRESH_SECONDS',
       str('RELAY_CATALOG_REFRESH_SECONDS'),
     ),
+    role: parseRole(str('RELAY_ROLE')),
+    redisLockMs: parseIntSetting('RELAY_REDIS_LOCK_MS', str('RELAY_REDIS_LOCK_MS')),
   }
 }
 
@@ -308,6 +333,12 @@ export function parseHops(setting: string, value: string | undefined): number | 
 export function parseMode(setting: string, value: string): RelayMode {
   if ((MODES as readonly string[]).includes(value)) return value as RelayMode
   throw new ConfigError(setting, `must be one of ${MODES.join(', ')}`)
+}
+
+function parseRole(value: string | undefined): RelayRole | undefined {
+  if (value === undefined) return undefined
+  if ((ROLES as readonly string[]).includes(value)) return value as RelayRole
+  throw new ConfigError('RELAY_ROLE', `must be one of ${ROLES.join(', ')}`)
 }
 
 /** True for http(s) URLs on 127.0.0.0/8, ::1 or localhost: the emulator needs no real key. */

@@ -31,6 +31,8 @@ export const FLAGS: Record<string, [env: string, boolean?]> = {
   '--create-properties': ['RELAY_CREATE_PROPERTIES', true],
   '--create-properties-per-hour': ['RELAY_CREATE_PROPERTIES_PER_HOUR'],
   '--catalog-refresh-seconds': ['RELAY_CATALOG_REFRESH_SECONDS'],
+  '--role': ['RELAY_ROLE'],
+  '--redis-lock-ms': ['RELAY_REDIS_LOCK_MS'],
 }
 
 export interface ParsedFlags {

@@ -23,6 +23,8 @@ export interface RelayMetrics {
   /** Accepted re-sends not queued again (queue mode: already queued or done within 24 h). */
   duplicateSkipped(type: MessageType): void
   loopsLatency(seconds: number): void
+  /** Delivery stopped because its store failed (Redis unreachable); it resumes by itself. */
+  deliveryStalled(): void
   render(): string
 }
 
@@ -45,6 +47,7 @@ export function createMetrics(gauges: {
     const key = `${PREFIX}${name}${labels}`
     counters.set(key, (counters.get(key) ?? 0) + by)
   }
+  add('delivery_stalls_total', '', 0) // shown from the start: 0 stalls is worth seeing
   const label = (name: string, value: string | number) =>
     `{${name}="${String(value).replace(/["\\\n]/g, '_')}"}`
 
@@ -61,6 +64,11 @@ export function createMetrics(gauges: {
       'counter',
       'Re-sent messages accepted but not queued again (already queued, or delivered or dead-lettered within 24 h), by type.',
     ],
+    [
+      'delivery_stalls_total',
+      'counter',
+      'Times delivery stopped because its store (Redis) failed; it resumes by itself.',
+    ],
   ]
 
   return {
@@ -72,6 +80,7 @@ export function createMetrics(gauges: {
     retried: (type) => add('messages_retried_total', label('type', type)),
     deadLettered: (type) => add('messages_dead_lettered_total', label('type', type)),
     duplicateSkipped: (type) => add('duplicates_skipped_total', label('type', type)),
+    deliveryStalled: () => add('delivery_stalls_total', ''),
     loopsLatency(seconds) {
       if (!Number.isFinite(seconds) || seconds < 0) return
       latencySum += seconds
@@ -85,7 +94,9 @@ export function createMetrics(gauges: {
       for (const [name, type, text] of help) {
         lines.push(`# HELP ${PREFIX}${name} ${text}`, `# TYPE ${PREFIX}${name} ${type}`)
         for (const [key, value] of counters) {
-          if (key.startsWith(`${PREFIX}${name}{`)) lines.push(`${key} ${value}`)
+          if (key === `${PREFIX}${name}` || key.startsWith(`${PREFIX}${name}{`)) {
+            lines.push(`${key} ${value}`)
+          }
         }
       }
       lines.push(

@@ -1,6 +1,6 @@
 // createRelay: config → one web-standard `fetch` handler plus start/stop. It wires the hono app
-// (app.ts) to a delivery mode (direct or the SQLite queue), the pacer, the Loops client, metrics
-// and logs, and runs the start-up key check that /health reports.
+// (app.ts) to a delivery mode (direct, the SQLite queue or the Redis queue), the pacer, the Loops
+// client, metrics and logs, and runs the start-up key check that /health reports.
 //
 // Creating a relay never throws for missing or invalid configuration: frameworks evaluate route
 // modules at build time, where secrets are absent. Such a relay answers every request 500 with
@@ -24,7 +24,7 @@ import type { DeliveryMode, DeliveryModeOptions, DeliveryOutcome } from './deliv
 import { createLogger, type LogSink, type RelayLogger } from './log'
 import { createLoopsClient } from './loops-client'
 import { createMetrics } from './metrics'
-import { createPacer } from './pacer'
+import { createPacer, type Pacer } from './pacer'
 import { createPolicy } from './policy'
 
 export interface RelayOptions extends RelayConfigInput {
@@ -83,12 +83,6 @@ export function createRelay(options: RelayOptions = {}): Relay {
     const fromEnv = Object.entries(configFromEnv(source)).filter(([key]) => !CLI_ONLY.has(key))
     config = resolveConfig({ ...Object.fromEntries(fromEnv), ...definedOnly(explicit) })
     configError = missingSettings(config)
-    if (config.mode === 'redis') {
-      configError ??= new ConfigError(
-        'RELAY_MODE',
-        'redis mode is not available yet; use "queue" or "direct"',
-      )
-    }
   } catch (error) {
     // Only ConfigError is expected; anything else is reported without its text (it could hold
     // an option's value).
@@ -106,7 +100,17 @@ export function createRelay(options: RelayOptions = {}): Relay {
     ...(customFetch ? { fetch: customFetch } : {}),
   }
   // Properties and lists Loops has: unknown ones are reported or created, unknown lists dropped.
-  const catalog = openCatalog({ config, access: loopsAccess, pacer, logger })
+  // The catalog's calls count against the same budget as deliveries: in redis mode that is the
+  // bucket shared by every process, known once the mode is open.
+  const budget = (): Pacer => mode?.pacer ?? pacer
+  const sharedPacer: Pacer = {
+    acquire: (signal) => budget().acquire(signal),
+    tryAcquire: (maxWaitMs) => budget().tryAcquire(maxWaitMs),
+    release: () => budget().release(),
+    observe: (feedback) => budget().observe(feedback),
+    stats: () => budget().stats(),
+  }
+  const catalog = openCatalog({ config, access: loopsAccess, pacer: sharedPacer, logger })
   const metrics = createMetrics({
     queueDepth: () => mode?.depth() ?? 0,
     loopsAuthorized: () => (loopsStatus === 'unknown' ? undefined : loopsStatus === 'ok'),
@@ -130,9 +134,23 @@ export function createRelay(options: RelayOptions = {}): Relay {
       logger.log(level === 'error' || level === 'warn' ? level : 'info', String(msg), fields),
   }
 
-  // better-sqlite3 is loaded only in queue mode, so direct mode runs where native modules cannot.
+  // better-sqlite3 is loaded only in queue mode, so direct mode runs where native modules cannot;
+  // bullmq and ioredis only in redis mode.
   async function openMode(): Promise<DeliveryMode> {
     if (config.mode === 'direct') return createDirectMode(modeOptions)
+    if (config.mode === 'redis') {
+      const { createRedisMode } = await import('./delivery/redis-mode')
+      return createRedisMode({
+        ...modeOptions,
+        redisUrl: config.redisUrl ?? 'redis://127.0.0.1:6379',
+        role: config.role,
+        loopsRateLimit: config.loopsRateLimit,
+        lockMs: config.redisLockMs,
+        onHealth: (problem) => {
+          if (problem !== undefined) metrics.deliveryStalled()
+        },
+      })
+    }
     const { createSqliteQueueMode } = await import('./delivery/sqlite-queue')
     return createSqliteQueueMode({
       ...modeOptions,
@@ -141,10 +159,10 @@ export function createRelay(options: RelayOptions = {}): Relay {
     })
   }
 
-  async function checkKey(): Promise<void> {
-    if (!(await pacer.acquire())) return
+  async function checkKey(budget: Pacer): Promise<void> {
+    if (!(await budget.acquire())) return
     const result = await loops.testApiKey()
-    pacer.observe(result)
+    budget.observe(result)
     if (result.ok) loopsStatus = 'ok'
     else if (result.status === 401 || result.status === 403) loopsStatus = 'unauthorized'
     logger.log(result.ok ? 'info' : 'error', 'loops api key check', {
@@ -160,22 +178,31 @@ export function createRelay(options: RelayOptions = {}): Relay {
     starting ??= openMode().then((opened) => {
       mode = opened
       opened.start()
-      // Not awaited: a slow or unreachable Loops must not hold up serving.
-      checkKey().catch((error: unknown) => {
-        logger.log('error', 'loops api key check failed', { error: String(error) })
-      })
-      void catalog.start()
+      // Not awaited: a slow or unreachable Loops must not hold up serving. An ingest-only
+      // process never calls Loops, not even for this.
+      if (config.role !== 'ingest') {
+        checkKey(opened.pacer ?? pacer).catch((error: unknown) => {
+          logger.log('error', 'loops api key check failed', { error: String(error) })
+        })
+      }
+      // An ingest-only process never calls Loops, so it keeps no catalog either.
+      if (config.role !== 'ingest') void catalog.start()
       return opened
     })
     return starting
   }
 
-  const health = (): HealthInfo => ({
-    ok: true,
-    mode: config.mode,
-    loops: loopsStatus,
-    queueDepth: mode?.depth() ?? 0,
-  })
+  const health = (): HealthInfo => {
+    const state = mode?.health?.() ?? { ok: true }
+    return {
+      ok: state.ok,
+      ...(state.reason !== undefined ? { reason: state.reason } : {}),
+      mode: config.mode,
+      ...(config.mode === 'redis' ? { role: config.role } : {}),
+      loops: loopsStatus,
+      queueDepth: mode?.depth() ?? 0,
+    }
+  }
 
   const app = createApp({
     config,
@@ -202,6 +229,10 @@ export function createRelay(options: RelayOptions = {}): Relay {
       start().catch((error: unknown) => {
         logger.log('error', 'relay failed to start', { error: String(error) })
       })
+      if (config.role === 'worker' && !servedByWorker(request, config.basePath)) {
+        metrics.request(404)
+        return Response.json({ error: 'Not found' }, { status: 404 })
+      }
       return app.fetch(request, info)
     },
     async start() {

@@ -104,18 +104,13 @@ describe('modes', () => {
     expect(health).toMatchObject({ ok: true, mode: 'queue', queueDepth: 0 })
   })
 
-  it('answers 500 naming the mode for redis mode (not available yet), and never throws', async () => {
+  it('refuses an ingest or worker role outside redis mode with a ConfigError, never a throw', async () => {
     const emu = await emulator()
-    const relay = createRelay({
-      mode: 'redis',
-      loopsApiUrl: emu.apiUrl,
-      env: {},
-      logSink: () => {},
-    })
-    expect(relay.configError).toBeInstanceOf(ConfigError)
-    expect(relay.configError?.message).toMatch(/redis mode is not available yet/)
-    const res = await relay.fetch(new Request('http://relay.test/health'))
-    expect(res.status).toBe(500)
+    const worker = createRelay({ mode: 'queue', role: 'worker', loopsApiUrl: emu.apiUrl, env: {} })
+    expect(worker.configError).toBeInstanceOf(ConfigError)
+    const ingest = createRelay({ mode: 'direct', role: 'ingest', loopsApiUrl: emu.apiUrl, env: {} })
+    expect(ingest.configError?.message).toMatch(/needs RELAY_MODE=redis/)
+    expect((await ingest.fetch(new Request('http://relay.test/health'))).status).toBe(500)
   })
 
   it('answers 500 without a key against a non-loopback Loops URL; a loopback URL needs none', async () => {

@@ -46,6 +46,10 @@ export interface DeliveryMode {
   start(): void
   stop(): Promise<void>
   depth(): number
+  /** Whether the mode can deliver now, and if not why (redis: Redis unreachable). */
+  health?(): { ok: boolean; reason?: string }
+  /** The pacer this mode's Loops calls take tokens from, when not the relay's own (redis). */
+  readonly pacer?: Pacer
 }
 
 export interface DeliveryModeOptions {
