@@ -19,7 +19,10 @@ export interface RequestInfo {
 }
 
 export interface HealthInfo {
-  ok: true
+  /** False while the relay cannot store or deliver (queue modes: its store fails). */
+  ok: boolean
+  /** Why not, while `ok` is false. */
+  reason?: string
   mode: RelayConfig['mode']
   /** Result of the start-up key check (`GET /v1/api-key`). */
   loops: 'unknown' | 'ok' | 'unauthorized'
@@ -103,7 +106,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.all('/v1/batch', () => fail(405, 'Method not allowed', { allow: BATCH_METHODS }))
 
-  app.get('/health', (c) => c.json(deps.health()))
+  // 503 while not ok, so a load balancer's health check takes the instance out meanwhile.
+  app.get('/health', (c) => {
+    const health = deps.health()
+    return c.json(health, health.ok ? 200 : 503)
+  })
   app.all('/health', () => fail(405, 'Method not allowed', { allow: READ_METHODS }))
 
   if (config.metrics) {

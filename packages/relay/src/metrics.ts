@@ -22,6 +22,8 @@ export interface RelayMetrics {
   deadLettered(type: MessageType): void
   /** Accepted re-sends not queued again (queue mode: already queued or done within 24 h). */
   duplicateSkipped(type: MessageType): void
+  /** The queue worker began to stall on a store error (once per episode). */
+  workerStall(): void
   loopsLatency(seconds: number): void
   render(): string
 }
@@ -60,6 +62,13 @@ export function createMetrics(gauges: {
       'Re-sent messages accepted but not queued again (already queued, or delivered or dead-lettered within 24 h), by type.',
     ],
   ]
+  // Unlabelled counters: shown at 0 from the start, so a dashboard sees the series exist.
+  const plain: Array<[string, string]> = [
+    [
+      'worker_stalls_total',
+      'Times the queue worker stalled on a store error (disk full, locked, read-only); it backs off and resumes by itself, /health says why meanwhile.',
+    ],
+  ]
 
   return {
     accepted: (type, count = 1) => add('messages_accepted_total', label('type', type), count),
@@ -70,6 +79,7 @@ export function createMetrics(gauges: {
     retried: (type) => add('messages_retried_total', label('type', type)),
     deadLettered: (type) => add('messages_dead_lettered_total', label('type', type)),
     duplicateSkipped: (type) => add('duplicates_skipped_total', label('type', type)),
+    workerStall: () => add('worker_stalls_total', ''),
     loopsLatency(seconds) {
       if (!Number.isFinite(seconds) || seconds < 0) return
       latencySum += seconds
@@ -85,6 +95,10 @@ export function createMetrics(gauges: {
         for (const [key, value] of counters) {
           if (key.startsWith(`${PREFIX}${name}{`)) lines.push(`${key} ${value}`)
         }
+      }
+      for (const [name, text] of plain) {
+        lines.push(`# HELP ${PREFIX}${name} ${text}`, `# TYPE ${PREFIX}${name} counter`)
+        lines.push(`${PREFIX}${name} ${counters.get(`${PREFIX}${name}`) ?? 0}`)
       }
       lines.push(
         `# HELP ${PREFIX}queue_depth Messages waiting for delivery.`,

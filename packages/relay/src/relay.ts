@@ -8,7 +8,7 @@ import { createClientRateLimiter } from './client-rate-limit'
 import { ConfigError, isLoopbackUrl, type RelayConfig, resolveConfig } from './config'
 import { createDirectMode } from './delivery/direct'
 import type { DeliveryMode, DeliveryModeOptions, DeliveryOutcome } from './delivery/types'
-import { createLogger, type LogSink } from './log'
+import { createLogger, describeError, type LogSink } from './log'
 import { createLoopsClient } from './loops-client'
 import { createMetrics } from './metrics'
 import { createPacer } from './pacer'
@@ -78,6 +78,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
     pacer,
     onOutcome,
     onDuplicate: ({ type }) => metrics.duplicateSkipped(type),
+    onStall: () => metrics.workerStall(),
     log: ({ level, msg, ...fields }) =>
       logger.log(level === 'error' || level === 'warn' ? level : 'info', String(msg), fields),
   }
@@ -102,26 +103,43 @@ export function createRelay(options: RelayOptions = {}): Relay {
   }
 
   let starting: Promise<DeliveryMode> | undefined
+  let startError: unknown
   let stopped = false
   function start(): Promise<DeliveryMode> {
-    starting ??= openMode().then((opened) => {
-      mode = opened
-      opened.start()
-      // Not awaited: a slow or unreachable Loops must not hold up serving.
-      checkKey().catch((error: unknown) => {
-        logger.log('error', 'loops api key check failed', { error: String(error) })
-      })
-      return opened
-    })
+    starting ??= openMode().then(
+      (opened) => {
+        startError = undefined
+        mode = opened
+        opened.start()
+        // Not awaited: a slow or unreachable Loops must not hold up serving.
+        checkKey().catch((error: unknown) => {
+          logger.log('error', 'loops api key check failed', { error: String(error) })
+        })
+        return opened
+      },
+      (error: unknown) => {
+        // Not cached: the next request tries again (the data dir may become writable).
+        startError = error
+        starting = undefined
+        throw error
+      },
+    )
     return starting
   }
 
-  const health = (): HealthInfo => ({
-    ok: true,
-    mode: config.mode,
-    loops: loopsStatus,
-    queueDepth: mode?.depth() ?? 0,
-  })
+  const health = (): HealthInfo => {
+    const status =
+      startError !== undefined
+        ? { ok: false, reason: `relay failed to start: ${describeError(startError)}` }
+        : (mode?.health?.() ?? { ok: true })
+    return {
+      ok: status.ok,
+      ...(status.reason !== undefined ? { reason: status.reason } : {}),
+      mode: config.mode,
+      loops: loopsStatus,
+      queueDepth: mode?.depth() ?? 0,
+    }
+  }
 
   const app = createApp({
     config,

@@ -100,11 +100,12 @@ describe('queue mode (SQLite, WAL)', () => {
   it('keeps per-contact order: an event waits for the earlier update of its contact', async () => {
     const emu = await emulator()
     // The first update fails twice and backs off; ada's event must still come after it.
+    // (`subscribed` keeps the update out of the event's call: see delivery-fold.test.ts.)
     await emu.fault({ status: 500, times: 2, path: '/api/v1/contacts/update' })
     const { mode, drained } = queue(emu, { start: false })
     await mode.submit(
       items([
-        contact('c-ada', 'ada@example.com', { plan: 'pro' }),
+        contact('c-ada', 'ada@example.com', { plan: 'pro' }, { subscribed: false }),
         event('e-ada', 'ada@example.com', 'Upgraded'),
         event('e-bob', 'bob@example.com', 'Signup'),
       ]),
@@ -134,7 +135,8 @@ describe('queue mode (SQLite, WAL)', () => {
     const ada = Array.from({ length: 8 }, (_, i) => event(`ada-${i}`, 'ada@example.com', 'Tick'))
     await mode.submit(
       items([
-        contact('c-ada', 'ada@example.com', { plan: 'pro' }),
+        // Not foldable (`subscribed`): it goes alone, fails twice and holds ada's events back.
+        contact('c-ada', 'ada@example.com', { plan: 'pro' }, { subscribed: false }),
         ...ada,
         event('bob-1', 'bob@example.com', 'Signup'),
       ]),

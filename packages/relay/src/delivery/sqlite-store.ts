@@ -6,7 +6,13 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { WireMessage } from '@loops-cdp/core/protocol'
 import Database from 'better-sqlite3'
-import { type EnqueueResult, type QueuedRow, type QueueStore, REMEMBER_DONE_MS } from './store'
+import {
+  type EnqueueResult,
+  isFoldable,
+  type QueuedRow,
+  type QueueStore,
+  REMEMBER_DONE_MS,
+} from './store'
 
 export interface SqliteStoreOptions {
   /** Directory of `queue.db` (created if missing). */
@@ -16,6 +22,8 @@ export interface SqliteStoreOptions {
    * also survives power loss, at an fsync per batch.
    */
   synchronous?: 'normal' | 'full'
+  /** How long a write waits for another connection's lock before failing. Default 5 s. */
+  busyTimeoutMs?: number
 }
 
 const SCHEMA = `
@@ -30,6 +38,7 @@ CREATE TABLE IF NOT EXISTS messages (
   available_at INTEGER NOT NULL,
   leased_until INTEGER,
   solo         INTEGER NOT NULL DEFAULT 0,
+  foldable     INTEGER NOT NULL DEFAULT 0,
   last_error   TEXT,
   enqueued_at  INTEGER NOT NULL
 );
@@ -60,10 +69,12 @@ interface Row {
   available_at: number
   leased_until: number | null
   solo: number
+  foldable: number
   payload?: string
 }
 
-const COLUMNS = 'seq, message_id, type, email, user_id, attempts, available_at, leased_until, solo'
+const COLUMNS =
+  'seq, message_id, type, email, user_id, attempts, available_at, leased_until, solo, foldable'
 const IN_SEQS = 'seq IN (SELECT value FROM json_each(?))'
 
 export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
@@ -71,13 +82,14 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
   const db = new Database(join(options.dataDir, 'queue.db'))
   db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
-  db.pragma('busy_timeout = 5000')
+  db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? 5000))}`)
   db.exec(SCHEMA)
+  migrate(db)
 
   // Not added when the id is queued (UNIQUE) or was done within the window.
   const insert = db.prepare(
-    `INSERT OR IGNORE INTO messages (message_id, type, email, user_id, payload, available_at, enqueued_at)
-     SELECT ?, ?, ?, ?, ?, ?, ?
+    `INSERT OR IGNORE INTO messages (message_id, type, email, user_id, payload, foldable, available_at, enqueued_at)
+     SELECT ?, ?, ?, ?, ?, ?, ?, ?
      WHERE NOT EXISTS (SELECT 1 FROM done WHERE message_id = ? AND at > ?)`,
   )
   const peek = db.prepare(`SELECT ${COLUMNS} FROM messages ORDER BY seq LIMIT ?`)
@@ -114,6 +126,7 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
         m.email ?? null,
         m.userId ?? null,
         payload,
+        isFoldable(m) ? 1 : 0,
         now,
         now,
         m.messageId,
@@ -206,5 +219,15 @@ function toQueued(row: Row, now: number): QueuedRow {
     // A lease past its time is void: its worker died or hung.
     leased: row.leased_until !== null && row.leased_until > now,
     solo: row.solo === 1,
+    foldable: row.foldable === 1,
+  }
+}
+
+/** Columns added after the first release: a queue.db written by an older relay gains them. */
+function migrate(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(messages)').all() as Array<{ name: string }>
+  if (!columns.some((c) => c.name === 'foldable')) {
+    // Rows queued before folding existed go one call each, as they would have.
+    db.exec('ALTER TABLE messages ADD COLUMN foldable INTEGER NOT NULL DEFAULT 0')
   }
 }

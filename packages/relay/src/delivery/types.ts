@@ -44,6 +44,8 @@ export interface DeliveryMode {
   start(): void
   stop(): Promise<void>
   depth(): number
+  /** Whether the mode can take and deliver messages now; absent = always (direct mode). */
+  health?(): { ok: boolean; reason?: string }
 }
 
 export interface DeliveryModeOptions {
@@ -57,4 +59,6 @@ export interface DeliveryModeOptions {
    */
   onDuplicate?(message: { messageId: string; type: 'contact' | 'event' }): void
   log?: (line: Record<string, unknown>) => void
+  /** Queue modes: the worker began to stall on a store error (it backs off and keeps trying). */
+  onStall?(reason: string): void
 }

@@ -1,0 +1,66 @@
+// Whether the queue's store works, as /health reports it. Ingest and the worker each report
+// their own store calls; the relay is healthy when neither's last call failed. A worker that
+// starts failing counts one stall (an episode, however many retries it takes).
+import { describeError } from '../log'
+
+export type StoreUser = 'ingest' | 'worker'
+
+export interface StoreHealthStatus {
+  ok: boolean
+  /** Why not, while not ok: which side, which store call, the error. */
+  reason?: string
+}
+
+export interface StoreHealth {
+  failed(user: StoreUser, call: string, error: unknown): void
+  succeeded(user: StoreUser): void
+  status(): StoreHealthStatus
+  /** Failures in a row of `user` (0 when its last call worked). */
+  failures(user: StoreUser): number
+}
+
+export interface StoreHealthOptions {
+  /** A worker stall begins (its first failure after working). */
+  onStall?: (reason: string) => void
+  log?: (line: Record<string, unknown>) => void
+}
+
+export function createStoreHealth(options: StoreHealthOptions = {}): StoreHealth {
+  const { onStall, log } = options
+  const failing = new Map<StoreUser, { reason: string; since: number; count: number }>()
+  return {
+    failed(user, call, error) {
+      const reason = `${user === 'worker' ? 'queue worker' : 'ingest'} cannot use the queue store (${call}): ${describeError(error)}`
+      const current = failing.get(user)
+      if (current) {
+        current.reason = reason
+        current.count += 1
+        return
+      }
+      failing.set(user, { reason, since: Date.now(), count: 1 })
+      log?.({
+        level: 'error',
+        msg: `${user === 'worker' ? 'queue worker stalled' : 'queue write failed'}`,
+        call,
+        error: describeError(error),
+      })
+      if (user === 'worker') onStall?.(reason)
+    },
+    succeeded(user) {
+      const current = failing.get(user)
+      if (!current) return
+      failing.delete(user)
+      log?.({
+        level: 'info',
+        msg: user === 'worker' ? 'queue worker resumed' : 'queue writes work again',
+        failedForMs: Date.now() - current.since,
+        failures: current.count,
+      })
+    },
+    status() {
+      const worst = failing.get('worker') ?? failing.get('ingest')
+      return worst ? { ok: false, reason: worst.reason } : { ok: true }
+    },
+    failures: (user) => failing.get(user)?.count ?? 0,
+  }
+}
