@@ -1,5 +1,6 @@
 // Whether the queue's store works, as /health reports it. Ingest and the worker each report
-// their own store calls; the relay is healthy when neither's last call failed. A worker that
+// their own store calls; the relay is healthy when neither's last call failed (or a worker
+// write worked since ingest's). A worker that
 // starts failing counts one stall (an episode, however many retries it takes).
 import { describeError } from '../log'
 
@@ -48,6 +49,10 @@ export function createStoreHealth(options: StoreHealthOptions = {}): StoreHealth
     },
     succeeded(user) {
       const current = failing.get(user)
+      // A worker write that worked shows the store takes writes again: ingest's last failure
+      // (no batch may have come since) no longer stands. Not the other way round: the worker
+      // may fail on more than writes.
+      if (user === 'worker') failing.delete('ingest')
       if (!current) return
       failing.delete(user)
       log?.({
