@@ -1,11 +1,13 @@
 // QueueStore on better-sqlite3 in WAL mode. Each method is one transaction, so whatever a
 // method returned is on disk; a SIGKILL loses at most calls that had not returned yet.
+// `enqueue` commits in groups: calls made in the same turn of the event loop (batches that
+// arrived together under load) share one transaction, and each resolves only after it.
 // Delivered and dead-lettered ids stay in `done` for REMEMBER_DONE_MS, so a browser's re-send
 // of a message the relay already handled is recognised on ingest, also after a restart.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { WireMessage } from '@loops-cdp/core/protocol'
-import Database from 'better-sqlite3'
+import { openDatabase, type SqliteDatabase } from './sqlite-load'
 import {
   type EnqueueResult,
   isFoldable,
@@ -73,13 +75,20 @@ interface Row {
   payload?: string
 }
 
+interface PendingEnqueue {
+  messages: readonly WireMessage[]
+  now: number
+  resolve(result: EnqueueResult): void
+  reject(error: unknown): void
+}
+
 const COLUMNS =
   'seq, message_id, type, email, user_id, attempts, available_at, leased_until, solo, foldable'
 const IN_SEQS = 'seq IN (SELECT value FROM json_each(?))'
 
 export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
   mkdirSync(options.dataDir, { recursive: true })
-  const db = new Database(join(options.dataDir, 'queue.db'))
+  const db = openDatabase(join(options.dataDir, 'queue.db'))
   db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
   db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? 5000))}`)
@@ -137,6 +146,29 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
     }
     return result
   })
+  // All or nothing: a failed commit (disk full, locked) fails every call of the group, and
+  // their batches are refused (503) and sent again by the browsers.
+  const enqueueGroup = db.transaction((group: readonly PendingEnqueue[]) =>
+    group.map(({ messages, now }) => enqueueAll(messages, now)),
+  )
+  let pending: PendingEnqueue[] = []
+  const commitPending = () => {
+    const group = pending
+    pending = []
+    if (group.length === 0) return
+    let results: EnqueueResult[]
+    try {
+      results = enqueueGroup(group)
+    } catch (error) {
+      for (const call of group) call.reject(error)
+      return
+    }
+    group.forEach((call, i) => {
+      const result = results[i] as EnqueueResult
+      depth += result.added
+      call.resolve(result)
+    })
+  }
   const ackAll = db.transaction((seqs: string, at: number) => {
     remember.run(at, seqs)
     return ack.run(seqs).changes
@@ -150,10 +182,11 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
   )
 
   return {
-    async enqueue(messages, now) {
-      const result = enqueueAll(messages, now)
-      depth += result.added
-      return result
+    enqueue(messages, now) {
+      return new Promise<EnqueueResult>((resolve, reject) => {
+        pending.push({ messages, now, resolve, reject })
+        if (pending.length === 1) setImmediate(commitPending)
+      })
     },
     async peek(limit) {
       const now = Date.now()
@@ -202,6 +235,7 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
     },
     depth: () => depth,
     async close() {
+      commitPending() // calls still waiting for their group get their answer first
       if (db.open) db.close()
     },
   }
@@ -224,7 +258,7 @@ function toQueued(row: Row, now: number): QueuedRow {
 }
 
 /** Columns added after the first release: a queue.db written by an older relay gains them. */
-function migrate(db: Database.Database): void {
+function migrate(db: SqliteDatabase): void {
   const columns = db.prepare('PRAGMA table_info(messages)').all() as Array<{ name: string }>
   if (!columns.some((c) => c.name === 'foldable')) {
     // Rows queued before folding existed go one call each, as they would have.
