@@ -1,4 +1,4 @@
-// The relay's HTTP surface (the wire protocol's endpoints) as a hono app: routes, CORS and the Origin allow list,
+// The relay's HTTP surface as a hono app: routes, CORS and the Origin allow list,
 // 404/405 with Allow, JSON errors. The batch endpoint itself is in batch.ts; delivery is behind
 // `submit`, so the same app serves the direct and the queue modes.
 
