@@ -5,6 +5,7 @@
 import { describeError } from '../log'
 
 export type StoreUser = 'ingest' | 'worker'
+export type CallKind = 'read' | 'write'
 
 export interface StoreHealthStatus {
   ok: boolean
@@ -13,8 +14,9 @@ export interface StoreHealthStatus {
 }
 
 export interface StoreHealth {
-  failed(user: StoreUser, call: string, error: unknown): void
-  succeeded(user: StoreUser): void
+  failed(user: StoreUser, call: string, error: unknown, kind?: CallKind): void
+  /** A read that worked clears only a failed read: a store that reads may still not write. */
+  succeeded(user: StoreUser, kind?: CallKind): void
   status(): StoreHealthStatus
   /** Failures in a row of `user` (0 when its last call worked). */
   failures(user: StoreUser): number
@@ -28,17 +30,21 @@ export interface StoreHealthOptions {
 
 export function createStoreHealth(options: StoreHealthOptions = {}): StoreHealth {
   const { onStall, log } = options
-  const failing = new Map<StoreUser, { reason: string; since: number; count: number }>()
+  const failing = new Map<
+    StoreUser,
+    { reason: string; since: number; count: number; kind: CallKind }
+  >()
   return {
-    failed(user, call, error) {
+    failed(user, call, error, kind = 'write') {
       const reason = `${user === 'worker' ? 'queue worker' : 'ingest'} cannot use the queue store (${call}): ${describeError(error)}`
       const current = failing.get(user)
       if (current) {
         current.reason = reason
         current.count += 1
+        if (kind === 'write') current.kind = 'write'
         return
       }
-      failing.set(user, { reason, since: Date.now(), count: 1 })
+      failing.set(user, { reason, since: Date.now(), count: 1, kind })
       log?.({
         level: 'error',
         msg: `${user === 'worker' ? 'queue worker stalled' : 'queue write failed'}`,
@@ -47,12 +53,13 @@ export function createStoreHealth(options: StoreHealthOptions = {}): StoreHealth
       })
       if (user === 'worker') onStall?.(reason)
     },
-    succeeded(user) {
+    succeeded(user, kind = 'write') {
       const current = failing.get(user)
+      if (kind === 'read' && current?.kind === 'write') return
       // A worker write that worked shows the store takes writes again: ingest's last failure
       // (no batch may have come since) no longer stands. Not the other way round: the worker
       // may fail on more than writes.
-      if (user === 'worker') failing.delete('ingest')
+      if (user === 'worker' && kind === 'write') failing.delete('ingest')
       if (!current) return
       failing.delete(user)
       log?.({

@@ -96,12 +96,13 @@ export function createWorker(options: WorkerOptions): Worker {
 
   /** The store call `call` as the worker makes it: a failure is reported, then rethrown. */
   async function use<T>(call: string, run: () => Promise<T>, write = true): Promise<T> {
+    const kind = write ? 'write' : 'read'
     try {
       const result = await run()
-      if (write) health.succeeded('worker')
+      health.succeeded('worker', kind)
       return result
     } catch (error) {
-      health.failed('worker', call, error)
+      health.failed('worker', call, error, kind)
       throw error
     }
   }
