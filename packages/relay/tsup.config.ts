@@ -3,8 +3,10 @@ import { defineConfig } from 'tsup'
 // One object per shipped artifact (vercel/analytics style). Both builds run at once into dist/.
 export default defineConfig([
   {
-    // npm entry: ESM + CJS + types. Dependencies (core, hono, better-sqlite3) stay imports; ky is
-    // ESM-only, so a `require()` of it gives a namespace, not ky: it is bundled in (~5 KB).
+    // npm entry: ESM + CJS + types. Dependencies (core, hono) stay imports; ky is ESM-only, so a
+    // `require()` of it gives a namespace, not ky: it is bundled in (~5 KB). better-sqlite3 is
+    // optional and loaded at run time through createRequire(import.meta.url): `shims` gives the
+    // CJS build an import.meta.url.
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
@@ -15,11 +17,13 @@ export default defineConfig([
     platform: 'node',
     // Optional peers, loaded by a dynamic import only in the mode that needs them.
     external: ['better-sqlite3', 'bullmq', 'ioredis'],
+    shims: true,
     sourcemap: true,
   },
   {
     // `loops-relay` / `node dist/cli.js`: one self-contained file (core bundled in), so the CLI
-    // runs from a fresh build of this package alone. better-sqlite3 is native: never bundled.
+    // runs from a fresh build of this package alone. better-sqlite3 is native: never bundled,
+    // and loaded only when queue mode opens its store.
     entry: { cli: 'src/cli.ts' },
     format: ['esm'],
     noExternal: ['@loops-cdp/core'],

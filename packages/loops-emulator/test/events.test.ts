@@ -46,6 +46,37 @@ describe('events/send', () => {
     ])
   })
 
+  it('writes the contact as contacts/update would: null clears, mailing lists on and off', async () => {
+    // https://loops.so/docs/api-reference/send-event: top-level keys are contact properties
+    // ("null resets a value"), mailingLists subscribes (true) and unsubscribes (false).
+    const properties = [
+      { key: 'plan', type: 'string' as const },
+      { key: 'company', type: 'string' as const },
+    ]
+    const viaUpdate = await start({ properties })
+    const viaEvent = await start({ properties })
+    for (const emu of [viaUpdate, viaEvent]) {
+      await emu.update({ email: ana, plan: 'free', company: 'Acme', mailingLists: { beta: true } })
+    }
+    const change = {
+      email: ana,
+      userId: 'u1',
+      plan: 'pro',
+      company: null,
+      mailingLists: { newsletter: true, beta: false },
+    }
+    expect((await viaUpdate.update(change)).status).toBe(200)
+    expect((await viaEvent.event({ ...change, eventName: 'Upgraded' })).status).toBe(200)
+    const strip = (list: Array<Record<string, unknown>>) => list.map(({ id: _id, ...c }) => c)
+    expect(strip(await viaEvent.contacts())).toEqual(strip(await viaUpdate.contacts()))
+    expect((await viaEvent.contacts())[0]).toMatchObject({
+      userId: 'u1',
+      plan: 'pro',
+      mailingLists: { newsletter: true },
+    })
+    expect((await viaEvent.contacts())[0]).not.toHaveProperty('company')
+  })
+
   it('follows the update matching rules: userId alone must be known', async () => {
     const emu = await start()
     const unknown = await emu.event({ userId: 'ghost', eventName: 'Login' })

@@ -78,7 +78,11 @@ export function createApp(deps: AppDeps): Hono<RelayEnv> {
   )
   app.all('/v1/batch', methodNotAllowed(BATCH_METHODS))
 
-  app.get('/health', (c) => c.json(deps.health()))
+  // 503 while not ok, so a load balancer's health check takes the instance out meanwhile.
+  app.get('/health', (c) => {
+    const health = deps.health()
+    return c.json(health, health.ok ? 200 : 503)
+  })
   app.all('/health', methodNotAllowed(READ_METHODS))
 
   if (config.metrics) {

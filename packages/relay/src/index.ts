@@ -13,6 +13,7 @@ export {
   type RelayMode,
   resolveConfig,
 } from './config'
+export { SqliteUnavailableError } from './delivery/sqlite-load'
 export type { DeliveryMode, DeliveryOutcome, SubmitResult } from './delivery/types'
 export {
   LoopsClientError,

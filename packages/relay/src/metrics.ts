@@ -22,9 +22,9 @@ export interface RelayMetrics {
   deadLettered(type: MessageType): void
   /** Accepted re-sends not queued again (queue mode: already queued or done within 24 h). */
   duplicateSkipped(type: MessageType): void
+  /** The queue worker began to stall on a store error (once per episode). */
+  workerStall(): void
   loopsLatency(seconds: number): void
-  /** Delivery stopped because its store failed (Redis unreachable); it resumes by itself. */
-  deliveryStalled(): void
   render(): string
 }
 
@@ -47,7 +47,6 @@ export function createMetrics(gauges: {
     const key = `${PREFIX}${name}${labels}`
     counters.set(key, (counters.get(key) ?? 0) + by)
   }
-  add('delivery_stalls_total', '', 0) // shown from the start: 0 stalls is worth seeing
   const label = (name: string, value: string | number) =>
     `{${name}="${String(value).replace(/["\\\n]/g, '_')}"}`
 
@@ -64,10 +63,12 @@ export function createMetrics(gauges: {
       'counter',
       'Re-sent messages accepted but not queued again (already queued, or delivered or dead-lettered within 24 h), by type.',
     ],
+  ]
+  // Unlabelled counters: shown at 0 from the start, so a dashboard sees the series exist.
+  const plain: Array<[string, string]> = [
     [
-      'delivery_stalls_total',
-      'counter',
-      'Times delivery stopped because its store (Redis) failed; it resumes by itself.',
+      'worker_stalls_total',
+      'Times delivery stalled on a store error (SQLite disk full, locked or read-only; Redis unreachable); it backs off and resumes by itself, /health says why meanwhile.',
     ],
   ]
 
@@ -80,7 +81,7 @@ export function createMetrics(gauges: {
     retried: (type) => add('messages_retried_total', label('type', type)),
     deadLettered: (type) => add('messages_dead_lettered_total', label('type', type)),
     duplicateSkipped: (type) => add('duplicates_skipped_total', label('type', type)),
-    deliveryStalled: () => add('delivery_stalls_total', ''),
+    workerStall: () => add('worker_stalls_total', ''),
     loopsLatency(seconds) {
       if (!Number.isFinite(seconds) || seconds < 0) return
       latencySum += seconds
@@ -98,6 +99,10 @@ export function createMetrics(gauges: {
             lines.push(`${key} ${value}`)
           }
         }
+      }
+      for (const [name, text] of plain) {
+        lines.push(`# HELP ${PREFIX}${name} ${text}`, `# TYPE ${PREFIX}${name} counter`)
+        lines.push(`${PREFIX}${name} ${counters.get(`${PREFIX}${name}`) ?? 0}`)
       }
       lines.push(
         `# HELP ${PREFIX}queue_depth Messages waiting for delivery.`,

@@ -21,7 +21,7 @@ import {
 } from './config'
 import { createDirectMode } from './delivery/direct'
 import type { DeliveryMode, DeliveryModeOptions, DeliveryOutcome } from './delivery/types'
-import { createLogger, type LogSink, type RelayLogger } from './log'
+import { createLogger, describeError, type LogSink, type RelayLogger } from './log'
 import { createLoopsClient } from './loops-client'
 import { createMetrics } from './metrics'
 import { createPacer, type Pacer } from './pacer'
@@ -130,6 +130,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
     pacer,
     onOutcome,
     onDuplicate: ({ type }) => metrics.duplicateSkipped(type),
+    onStall: () => metrics.workerStall(),
     log: ({ level, msg, ...fields }) =>
       logger.log(level === 'error' || level === 'warn' ? level : 'info', String(msg), fields),
   }
@@ -147,7 +148,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
         loopsRateLimit: config.loopsRateLimit,
         lockMs: config.redisLockMs,
         onHealth: (problem) => {
-          if (problem !== undefined) metrics.deliveryStalled()
+          if (problem !== undefined) metrics.workerStall()
         },
       })
     }
@@ -172,31 +173,43 @@ export function createRelay(options: RelayOptions = {}): Relay {
   }
 
   let starting: Promise<DeliveryMode> | undefined
+  let startError: unknown
   let stopped = false
   function start(): Promise<DeliveryMode> {
     if (starting === undefined) warnIfUnverified(config, logger)
-    starting ??= openMode().then((opened) => {
-      mode = opened
-      opened.start()
-      // Not awaited: a slow or unreachable Loops must not hold up serving. An ingest-only
-      // process never calls Loops, not even for this.
-      if (config.role !== 'ingest') {
-        checkKey(opened.pacer ?? pacer).catch((error: unknown) => {
-          logger.log('error', 'loops api key check failed', { error: String(error) })
-        })
-      }
-      // An ingest-only process never calls Loops, so it keeps no catalog either.
-      if (config.role !== 'ingest') void catalog.start()
-      return opened
-    })
+    starting ??= openMode().then(
+      (opened) => {
+        startError = undefined
+        mode = opened
+        opened.start()
+        // Not awaited: a slow or unreachable Loops must not hold up serving. An ingest-only
+        // process never calls Loops, not even for this, and keeps no catalog either.
+        if (config.role !== 'ingest') {
+          checkKey(opened.pacer ?? pacer).catch((error: unknown) => {
+            logger.log('error', 'loops api key check failed', { error: String(error) })
+          })
+          void catalog.start()
+        }
+        return opened
+      },
+      (error: unknown) => {
+        // Not cached: the next request tries again (the data dir may become writable).
+        startError = error
+        starting = undefined
+        throw error
+      },
+    )
     return starting
   }
 
   const health = (): HealthInfo => {
-    const state = mode?.health?.() ?? { ok: true }
+    const status =
+      startError !== undefined
+        ? { ok: false, reason: `relay failed to start: ${describeError(startError)}` }
+        : (mode?.health?.() ?? { ok: true })
     return {
-      ok: state.ok,
-      ...(state.reason !== undefined ? { reason: state.reason } : {}),
+      ok: status.ok,
+      ...(status.reason !== undefined ? { reason: status.reason } : {}),
       mode: config.mode,
       ...(config.mode === 'redis' ? { role: config.role } : {}),
       loops: loopsStatus,
@@ -311,4 +324,10 @@ function runtimeEnv(): Record<string, string | undefined> {
 
 function definedOnly<T extends object>(input: T): Partial<T> {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/** A `worker` process drains the queue; of the HTTP routes it serves only /health and /metrics. */
+function servedByWorker(request: Request, basePath: string): boolean {
+  const path = new URL(request.url).pathname
+  return path === `${basePath}/health` || path === `${basePath}/metrics`
 }

@@ -1,4 +1,6 @@
+import { join } from 'node:path'
 import type { WireMessage } from '@loops-cdp/core/protocol'
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { createSqliteQueueMode, type QueueModeOptions } from '../src/delivery/sqlite-queue'
 import { openSqliteStore } from '../src/delivery/sqlite-store'
@@ -100,11 +102,12 @@ describe('queue mode (SQLite, WAL)', () => {
   it('keeps per-contact order: an event waits for the earlier update of its contact', async () => {
     const emu = await emulator()
     // The first update fails twice and backs off; ada's event must still come after it.
+    // (`subscribed` keeps the update out of the event's call: see delivery-fold.test.ts.)
     await emu.fault({ status: 500, times: 2, path: '/api/v1/contacts/update' })
     const { mode, drained } = queue(emu, { start: false })
     await mode.submit(
       items([
-        contact('c-ada', 'ada@example.com', { plan: 'pro' }),
+        contact('c-ada', 'ada@example.com', { plan: 'pro' }, { subscribed: false }),
         event('e-ada', 'ada@example.com', 'Upgraded'),
         event('e-bob', 'bob@example.com', 'Signup'),
       ]),
@@ -134,7 +137,8 @@ describe('queue mode (SQLite, WAL)', () => {
     const ada = Array.from({ length: 8 }, (_, i) => event(`ada-${i}`, 'ada@example.com', 'Tick'))
     await mode.submit(
       items([
-        contact('c-ada', 'ada@example.com', { plan: 'pro' }),
+        // Not foldable (`subscribed`): it goes alone, fails twice and holds ada's events back.
+        contact('c-ada', 'ada@example.com', { plan: 'pro' }, { subscribed: false }),
         ...ada,
         event('bob-1', 'bob@example.com', 'Signup'),
       ]),
@@ -275,5 +279,44 @@ describe('queue mode (SQLite, WAL)', () => {
     await second.drained()
     expect((await emu.events()).map((e) => e.idempotencyKey).sort()).toEqual(['e-1', 'e-2'])
     expect(await emu.contacts()).toHaveLength(2)
+  })
+
+  it('commits batches that arrive together in one group: each answered after the commit, all or none', async () => {
+    const emu = await emulator()
+    const { mode, dataDir } = queue(emu, { start: false, extra: { busyTimeoutMs: 20 } })
+    const batch = (n: number) =>
+      items([event(`g-${n}-a`, `g${n}@example.com`), event(`g-${n}-b`, `g${n}@example.com`)])
+    // Concurrent requests; two of them carry the same message (a browser's double send).
+    const answers = await Promise.all([
+      mode.submit(batch(1)),
+      mode.submit(batch(2)),
+      mode.submit(items([event('g-1-a', 'g1@example.com')])),
+      mode.submit(batch(3)),
+    ])
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202])
+    // Committed before the answers: another connection (another process) sees every row, once.
+    const reader = new Database(join(dataDir, 'queue.db'), { readonly: true })
+    onCleanup(() => {
+      reader.close()
+    })
+    const ids = () =>
+      (
+        reader.prepare('SELECT message_id FROM messages ORDER BY seq').all() as Array<{
+          message_id: string
+        }>
+      ).map((r) => r.message_id)
+    expect(ids()).toEqual(['g-1-a', 'g-1-b', 'g-2-a', 'g-2-b', 'g-3-a', 'g-3-b'])
+
+    // A commit that fails refuses every batch of its group: none is half stored.
+    const locker = new Database(join(dataDir, 'queue.db'))
+    locker.exec('BEGIN EXCLUSIVE')
+    const refused = await Promise.all([mode.submit(batch(4)), mode.submit(batch(5))])
+    locker.exec('COMMIT')
+    locker.close()
+    expect(refused.map((a) => a.status)).toEqual([503, 503])
+    expect(ids()).toHaveLength(6)
+    expect(mode.depth()).toBe(6)
+    expect((await mode.submit(batch(4))).status).toBe(202)
+    expect(ids()).toHaveLength(8)
   })
 })

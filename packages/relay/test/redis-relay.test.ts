@@ -63,7 +63,7 @@ describe('createRelay in redis mode', () => {
     expect((await postBatch(r, 'e-2')).status).toBe(202)
     await waitFor(async () => (await emu.events()).length === 2, 15_000, 'both delivered')
     const metrics = await (await get(r, '/metrics')).text()
-    expect(metrics).toMatch(/^loops_relay_delivery_stalls_total 1$/m) // one outage, one stall
+    expect(metrics).toMatch(/^loops_relay_worker_stalls_total 1$/m) // one outage, one stall
   })
 
   it('a worker serves only /health and /metrics; an ingest process never calls Loops', async () => {

@@ -1,9 +1,11 @@
 // Queue mode (CLI default): `submit` commits the batch to SQLite and answers 202; a worker
-// drains it at the Loops rate. Nothing accepted is lost on a crash. A re-sent
-// message the store already has, or delivered within 24 h, is accepted but not queued again.
+// drains it at the Loops rate. Nothing accepted is lost on a crash: 202 only once committed,
+// 503 + Retry-After when the store cannot write. A re-sent message the store already has, or
+// delivered within 24 h, is accepted but not queued again.
 import type { BackoffOptions } from './backoff'
 import { openSqliteStore } from './sqlite-store'
 import type { EnqueueResult, QueueStore } from './store'
+import { createStoreHealth } from './store-health'
 import type { DeliveryMode, DeliveryModeOptions } from './types'
 import { createWorker } from './worker'
 
@@ -11,6 +13,8 @@ export interface QueueModeOptions extends DeliveryModeOptions {
   /** RELAY_DATA_DIR: where `queue.db` lives. */
   dataDir: string
   synchronous?: 'normal' | 'full'
+  /** How long a store write waits for a lock held elsewhere before failing. Default 5 s. */
+  busyTimeoutMs?: number
   /** At this many queued messages `submit` answers 503 `queue_full` (RELAY_MAX_QUEUE). Default 100,000. */
   maxDepth?: number
   concurrency?: number
@@ -19,6 +23,8 @@ export interface QueueModeOptions extends DeliveryModeOptions {
   maxWindow?: number
   maxAttempts?: number
   backoff?: BackoffOptions
+  /** Pause between the worker's tries while the store fails (see worker.ts). */
+  stallBackoff?: BackoffOptions
 }
 
 export interface QueueMode extends DeliveryMode {
@@ -31,6 +37,7 @@ export function createSqliteQueueMode(options: QueueModeOptions): QueueMode {
   const store = openSqliteStore({
     dataDir: options.dataDir,
     ...(options.synchronous ? { synchronous: options.synchronous } : {}),
+    ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
   })
   return createQueueMode({ ...options, store })
 }
@@ -41,7 +48,11 @@ export function createQueueMode(
 ): QueueMode {
   const { store, log } = options
   const maxDepth = options.maxDepth ?? 100_000
-  const worker = createWorker(options)
+  const health = createStoreHealth({
+    ...(options.onStall ? { onStall: options.onStall } : {}),
+    ...(log ? { log } : {}),
+  })
+  const worker = createWorker({ ...options, health })
   let closed = false
 
   return {
@@ -72,7 +83,7 @@ export function createQueueMode(
         )
       } catch (error) {
         // Not stored, so not accepted: the browser keeps the batch and tries again.
-        log?.({ level: 'error', msg: 'queue write failed', error: String(error) })
+        health.failed('ingest', 'enqueue', error)
         return {
           status: 503,
           retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
@@ -80,6 +91,7 @@ export function createQueueMode(
           rejected: [],
         }
       }
+      health.succeeded('ingest')
       // Accepted all the same (the browser must stop re-sending), but not sent to Loops again.
       for (const duplicate of result.duplicates) {
         log?.({ level: 'info', msg: 'duplicate skipped', ...duplicate })
@@ -96,5 +108,6 @@ export function createQueueMode(
       await store.close()
     },
     depth: () => store.depth(),
+    health: () => health.status(),
   }
 }

@@ -1,5 +1,7 @@
 // QueueStore on better-sqlite3 in WAL mode. Each method is one transaction, so whatever a
 // method returned is on disk; a SIGKILL loses at most calls that had not returned yet.
+// `enqueue` commits in groups: calls made in the same turn of the event loop (batches that
+// arrived together under load) share one transaction, and each resolves only after it.
 // Delivered and dead-lettered ids stay in `done` for REMEMBER_DONE_MS, so a browser's re-send
 // of a message the relay already handled is recognised on ingest, also after a restart. A re-send
 // is the same messageId for the same identity (userId and email): a messageId that another
@@ -7,8 +9,14 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { WireMessage } from '@loops-cdp/core/protocol'
-import Database from 'better-sqlite3'
-import { type EnqueueResult, type QueuedRow, type QueueStore, REMEMBER_DONE_MS } from './store'
+import { openDatabase, type SqliteDatabase } from './sqlite-load'
+import {
+  type EnqueueResult,
+  isFoldable,
+  type QueuedRow,
+  type QueueStore,
+  REMEMBER_DONE_MS,
+} from './store'
 
 export interface SqliteStoreOptions {
   /** Directory of `queue.db` (created if missing). */
@@ -18,6 +26,8 @@ export interface SqliteStoreOptions {
    * also survives power loss, at an fsync per batch.
    */
   synchronous?: 'normal' | 'full'
+  /** How long a write waits for another connection's lock before failing. Default 5 s. */
+  busyTimeoutMs?: number
 }
 
 /** Bumped when the tables change; `migrate` brings an older queue.db up to date. */
@@ -36,6 +46,7 @@ CREATE TABLE IF NOT EXISTS messages (
   available_at INTEGER NOT NULL,
   leased_until INTEGER,
   solo         INTEGER NOT NULL DEFAULT 0,
+  foldable     INTEGER NOT NULL DEFAULT 0,
   last_error   TEXT,
   enqueued_at  INTEGER NOT NULL
 );
@@ -67,24 +78,33 @@ interface Row {
   available_at: number
   leased_until: number | null
   solo: number
+  foldable: number
   payload?: string
 }
 
-const COLUMNS = 'seq, message_id, type, email, user_id, attempts, available_at, leased_until, solo'
+interface PendingEnqueue {
+  messages: readonly WireMessage[]
+  now: number
+  resolve(result: EnqueueResult): void
+  reject(error: unknown): void
+}
+
+const COLUMNS =
+  'seq, message_id, type, email, user_id, attempts, available_at, leased_until, solo, foldable'
 const IN_SEQS = 'seq IN (SELECT value FROM json_each(?))'
 
 export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
   mkdirSync(options.dataDir, { recursive: true })
-  const db = new Database(join(options.dataDir, 'queue.db'))
+  const db = openDatabase(join(options.dataDir, 'queue.db'))
   db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
-  db.pragma('busy_timeout = 5000')
+  db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? 5000))}`)
   migrate(db)
 
   // Not added when the same message is queued (UNIQUE) or was done within the window.
   const insert = db.prepare(
-    `INSERT OR IGNORE INTO messages (dedupe_key, message_id, type, email, user_id, payload, available_at, enqueued_at)
-     SELECT ?, ?, ?, ?, ?, ?, ?, ?
+    `INSERT OR IGNORE INTO messages (dedupe_key, message_id, type, email, user_id, payload, foldable, available_at, enqueued_at)
+     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
      WHERE NOT EXISTS (SELECT 1 FROM done WHERE dedupe_key = ? AND at > ?)`,
   )
   const peek = db.prepare(`SELECT ${COLUMNS} FROM messages ORDER BY seq LIMIT ?`)
@@ -124,6 +144,7 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
         m.email ?? null,
         m.userId ?? null,
         payload,
+        isFoldable(m) ? 1 : 0,
         now,
         now,
         key,
@@ -134,6 +155,29 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
     }
     return result
   })
+  // All or nothing: a failed commit (disk full, locked) fails every call of the group, and
+  // their batches are refused (503) and sent again by the browsers.
+  const enqueueGroup = db.transaction((group: readonly PendingEnqueue[]) =>
+    group.map(({ messages, now }) => enqueueAll(messages, now)),
+  )
+  let pending: PendingEnqueue[] = []
+  const commitPending = () => {
+    const group = pending
+    pending = []
+    if (group.length === 0) return
+    let results: EnqueueResult[]
+    try {
+      results = enqueueGroup(group)
+    } catch (error) {
+      for (const call of group) call.reject(error)
+      return
+    }
+    group.forEach((call, i) => {
+      const result = results[i] as EnqueueResult
+      depth += result.added
+      call.resolve(result)
+    })
+  }
   const ackAll = db.transaction((seqs: string, at: number) => {
     remember.run(at, seqs)
     return ack.run(seqs).changes
@@ -147,10 +191,11 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
   )
 
   return {
-    async enqueue(messages, now) {
-      const result = enqueueAll(messages, now)
-      depth += result.added
-      return result
+    enqueue(messages, now) {
+      return new Promise<EnqueueResult>((resolve, reject) => {
+        pending.push({ messages, now, resolve, reject })
+        if (pending.length === 1) setImmediate(commitPending)
+      })
     },
     async peek(limit) {
       const now = Date.now()
@@ -199,6 +244,7 @@ export function openSqliteStore(options: SqliteStoreOptions): QueueStore {
     },
     depth: () => depth,
     async close() {
+      commitPending() // calls still waiting for their group get their answer first
       if (db.open) db.close()
     },
   }
@@ -215,7 +261,7 @@ function dedupeKey(m: WireMessage): string {
  * key is rebuilt from the columns); the done ids of version 0 cannot be re-keyed and are
  * dropped — a re-send in the next 24 h is delivered again, which Loops' idempotency key absorbs.
  */
-function migrate(db: Database.Database): void {
+function migrate(db: SqliteDatabase): void {
   const version = db.pragma('user_version', { simple: true }) as number
   if (version >= SCHEMA_VERSION) {
     db.exec(SCHEMA)
@@ -265,5 +311,6 @@ function toQueued(row: Row, now: number): QueuedRow {
     // A lease past its time is void: its worker died or hung.
     leased: row.leased_until !== null && row.leased_until > now,
     solo: row.solo === 1,
+    foldable: row.foldable === 1,
   }
 }

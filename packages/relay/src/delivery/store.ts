@@ -33,6 +33,19 @@ export interface QueuedRow {
   /** In flight: leased by a worker and not yet acknowledged. */
   leased: boolean
   solo: boolean
+  /** May fold into one `events/send` with its neighbours (see isFoldable); absent = no. */
+  foldable?: boolean
+}
+
+/**
+ * Whether a message may share one `events/send` with others of its contact (plan.ts says
+ * when that happens). Every event may carry earlier updates. An update may travel as an
+ * event's contact properties and mailing lists, which `events/send` applies as
+ * `contacts/update` would — but not with `subscribed`, which `events/send` does not document:
+ * such an update keeps its own `contacts/update` call.
+ */
+export function isFoldable(message: WireMessage): boolean {
+  return message.type === 'event' || message.subscribed === undefined
 }
 
 export interface DeadLetter {

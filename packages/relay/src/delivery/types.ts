@@ -63,4 +63,6 @@ export interface DeliveryModeOptions {
    */
   onDuplicate?(message: { messageId: string; type: 'contact' | 'event' }): void
   log?: (line: Record<string, unknown>) => void
+  /** Queue modes: the worker began to stall on a store error (it backs off and keeps trying). */
+  onStall?(reason: string): void
 }
