@@ -42,7 +42,7 @@ function interpolate(env: Record<string, string>, given: Record<string, string>)
   )
 }
 
-const given = { LOOPS_API_KEY: 'key-from-the-operator', RELAY_IDENTITY_SECRET: 'shared-secret' }
+const given = { LOOPS_API_KEY: 'key-from-the-operator', RELAY_IDENTITY_SECRET: 'shared-secret-of-32-characters!!' }
 const relayConfig = (name: string) => {
   const env = compose.services[name]?.environment
   if (!env) throw new Error(`service ${name} has no environment`)
@@ -66,7 +66,7 @@ describe('examples/docker-compose', () => {
         mode: 'redis',
         role: 'ingest',
         redisUrl: 'redis://redis:6379',
-        identitySecret: 'shared-secret',
+        identitySecret: 'shared-secret-of-32-characters!!',
         allowedOrigins: ['https://app.example.com'],
       })
       expect(relayConfig(name).loopsApiKey).toBeUndefined() // the key stays with the worker
