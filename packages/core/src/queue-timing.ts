@@ -2,7 +2,7 @@
 // never import `setQueueTiming`, so the minifier inlines the values (options cost ~34 B gzip).
 // Unit tests shorten them; a page has no way (and no reason) to change them.
 
-/** Retry backoff: base × 2^attempt with jitter, capped (DESIGN §5: about 1 s, at most 5 min). */
+/** Retry backoff: base × 2^attempt with jitter, capped: the first retry within about 1 s, none later than 5 min. */
 export let retryBase = 1e3
 export let retryCap = 3e5
 /** Tab hand-over: each instance beats this often; a queue whose owner is silent this long is adopted. */
@@ -15,6 +15,10 @@ export interface QueueTiming {
   heartbeat?: number
   staleAfter?: number
 }
+
+/** The wait before retry number `attempt` (0-based): exponential, with jitter in its upper half. */
+export const backoffDelay = (attempt: number): number =>
+  Math.min(retryCap, retryBase * 2 ** attempt) * (0.5 + Math.random() / 2)
 
 const DEFAULTS = { retryBase, retryCap, heartbeat, staleAfter }
 

@@ -1,4 +1,4 @@
-// Storage that never throws (DESIGN §2): localStorage (or the injected storage), with a memory
+// Storage that never throws: localStorage (or the injected storage), with a memory
 // fallback per key: a write that fails (storage disabled, quota full, gone) is kept in memory, so
 // this page still sees it, and memory wins over the store for that key until a write succeeds.
 import type { KeyValueStorage } from './types'
@@ -31,5 +31,30 @@ export function createStorage(preferred?: KeyValueStorage): KeyValueStorage {
         ;(s as KeyValueStorage).removeItem(k)
       } catch {}
     },
+  }
+}
+
+/** The JSON stored under `key`, or undefined (missing, unparseable, or storage throws). */
+export function readJson<T>(storage: KeyValueStorage, key: string): T | undefined {
+  try {
+    return JSON.parse(storage.getItem(key) as string) ?? undefined
+  } catch {}
+}
+
+/**
+ * Stores `value` as JSON under `key`, or removes the key when `value` is undefined; returns the
+ * text written (null when removed or when storage throws). Never throws.
+ */
+export function writeJson(storage: KeyValueStorage, key: string, value: unknown): string | null {
+  try {
+    if (value === undefined) {
+      storage.removeItem(key)
+      return null
+    }
+    const text = JSON.stringify(value)
+    storage.setItem(key, text)
+    return text
+  } catch {
+    return null
   }
 }

@@ -45,6 +45,7 @@ describe('module boundaries', () => {
       'RelayHttpError',
       'RelayRejectedError',
       'createDeliveryQueue',
+      'createLazyClient',
       'createLoopsCdp',
       'createStorage',
       'reportError',
