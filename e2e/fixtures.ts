@@ -30,6 +30,8 @@ export const VARIANTS: readonly Variant[] = [
 interface Options {
   relayMode: RelayMode
   variant: Variant
+  /** Extra createRelay() options for one test (`test.use`), e.g. a mailing-list allow list. */
+  relayOptions: Record<string, unknown>
 }
 
 /**
@@ -70,6 +72,7 @@ interface Fixtures {
 export const test = base.extend<Options & Fixtures>({
   relayMode: ['direct', { option: true }],
   variant: [VARIANTS[0] as Variant, { option: true }],
+  relayOptions: [{}, { option: true }],
 
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
   loops: async ({}, use) => {
@@ -101,7 +104,7 @@ export const test = base.extend<Options & Fixtures>({
     }
   },
 
-  app: async ({ loops, relayMode, relayLog }, use, testInfo) => {
+  app: async ({ loops, relayMode, relayLog, relayOptions }, use, testInfo) => {
     const app = new ManagedApp({
       port: 0,
       loopsApiUrl: `${loops.url}/api`,
@@ -109,7 +112,10 @@ export const test = base.extend<Options & Fixtures>({
       relayMode,
       // Each test its own SQLite queue: parallel relays must never drain each other's messages.
       relayDataDir: testInfo.outputPath('relay-data'),
-      relayOptions: { logSink: (line: Record<string, unknown>) => relayLog.push(line) },
+      relayOptions: {
+        ...relayOptions,
+        logSink: (line: Record<string, unknown>) => relayLog.push(line),
+      },
     })
     await app.start()
     try {

@@ -69,7 +69,18 @@ export function createContactRecord(
   return {
     admit(message) {
       const record = read()
-      const payload = contactKey(message)
+      // [listId, value as given, value as Loops reads it]; the dedupe compares Loops' reading.
+      const entries = message.mailingLists
+        ? listEntries(message.mailingLists).map(([listId, value]) => [
+            listId,
+            value,
+            asBoolean(value),
+          ])
+        : []
+      const asRead = Object.fromEntries(
+        entries.map(([listId, value, wanted]) => [listId, wanted ?? value]),
+      )
+      const payload = contactKey({ ...message, mailingLists: message.mailingLists && asRead })
       if (record.payload?.[0] === payload) return false
       const identity = message.userId || message.email
       const sameIdentity = record.identity === identity
@@ -77,12 +88,11 @@ export function createContactRecord(
       let subscribed = sameIdentity ? record.subscribed : undefined
       if (message.mailingLists) {
         const changed: Record<string, unknown> = {}
-        for (const [listId, value] of listEntries(message.mailingLists)) {
-          if (typeof listId !== 'string') continue
-          const wanted = asBoolean(value)
-          if (wanted !== undefined && lists[listId]?.[0] === wanted) continue
+        for (const [listId, value, wanted] of entries) {
+          if (typeof listId !== 'string' || (wanted !== undefined && lists[listId]?.[0] === wanted))
+            continue
           changed[listId] = value // an invalid value too: the relay drops it and says so
-          if (wanted !== undefined) lists[listId] = [wanted, message.messageId]
+          if (wanted !== undefined) lists[listId] = [wanted as boolean, message.messageId]
         }
         if (Object.keys(changed)[0])
           message.mailingLists = changed as ContactMessage['mailingLists']

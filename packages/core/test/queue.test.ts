@@ -104,18 +104,38 @@ describe('answers', () => {
     expect(relay.requests).toHaveLength(1) // a rejected message is never retried
   })
 
-  it.each([400, 403])('drops a whole batch answered %i and reports it', async (status) => {
-    relay.replies.push({ status })
+  it.each([400, 403])(
+    "drops a whole batch answered %i and reports it with the relay's text",
+    async (status) => {
+      relay.replies.push({ status, body: JSON.stringify({ error: `refused (${status})` }) })
+      const h = makeQueue(relay.url, storage)
+      h.queue.enqueue(event('a'))
+      h.queue.enqueue(event('b'))
+      await h.queue.flush()
+      expect(h.queue.pending()).toEqual([])
+      const err = h.errors[0] as RelayHttpError
+      expect(err).toBeInstanceOf(RelayHttpError)
+      expect([err.status, err.messageIds]).toEqual([status, ['a', 'b']])
+      expect(err.relayError).toBe(`refused (${status})`)
+      expect(err.message).toBe(`Relay answered ${status}: refused (${status})`)
+      expect(h.errors).toHaveLength(1)
+      expect(h.logs).not.toContain(`Relay answered ${status}`) // once, through onError
+    },
+  )
+
+  it('cuts a long relay text to 200 characters, and copes with an answer without one', async () => {
+    relay.replies.push(
+      { status: 403, body: JSON.stringify({ error: 'x'.repeat(5_000) }) },
+      { status: 400, body: '<html>Bad Request</html>' },
+    )
     const h = makeQueue(relay.url, storage)
     h.queue.enqueue(event('a'))
+    await h.queue.flush()
     h.queue.enqueue(event('b'))
     await h.queue.flush()
-    expect(h.queue.pending()).toEqual([])
-    const err = h.errors[0] as RelayHttpError
-    expect(err).toBeInstanceOf(RelayHttpError)
-    expect([err.status, err.messageIds]).toEqual([status, ['a', 'b']])
-    expect(h.errors).toHaveLength(1)
-    expect(h.logs).not.toContain(`Relay answered ${status}`) // once, through onError
+    const [long, html] = h.errors as [RelayHttpError, RelayHttpError]
+    expect(long.relayError).toBe('x'.repeat(200))
+    expect([html.relayError, html.message]).toEqual(['', 'Relay answered 400'])
   })
 
   it('answers like the relay by default: an eventName with ":" is rejected, the rest delivered', async () => {
