@@ -21,7 +21,7 @@ export interface LoopsCdpOptions {
   headers?: Record<string, string>
   /** ms, default 500 */
   flushInterval?: number
-  /** Send as soon as this many messages are queued (default 20); a request carries up to 100. */
+  /** Send as soon as this many messages are queued (default 100, the most a request carries). */
   flushAt?: number
   /** Default 1000; the oldest messages are dropped first, and reported. */
   maxQueueSize?: number

@@ -1,4 +1,4 @@
-// The trait store (DESIGN §2): one identity — userId, email and traits — persisted on a
+// The trait store (docs/architecture.md): one identity — userId, email and traits — persisted on a
 // KeyValueStorage, so a later track (analytics-next never attaches traits to track) can use them.
 // Traits are kept as the app passed them (JSON); Loops' value rules run once, in the relay's
 // validator (sanitizeProperties), which must distrust the browser anyway.
@@ -45,6 +45,8 @@ const SKIP = ['email', 'userId', 'subscribed', '__proto__']
 
 export function createTraitStore(storage: KeyValueStorage, key: string, log: DebugLogger) {
   let stored: string | null = null // the text last read or written
+  let parsed: Identity = { t: {} } // that text, parsed: every call loads, few change it
+  const copy = (id: Identity): Identity => ({ ...id, t: { ...id.t } })
   return {
     /**
      * The identity for a call with this userId: a different non-empty userId than the stored one
@@ -53,9 +55,13 @@ export function createTraitStore(storage: KeyValueStorage, key: string, log: Deb
     load(userId?: string): Identity {
       let id: Identity = { t: {} }
       try {
-        stored = storage.getItem(key)
-        const v = JSON.parse(stored || '{}')
-        if (obj(v.t)) id = v
+        const text = storage.getItem(key)
+        if (text !== stored) {
+          const value = JSON.parse(text || '{}')
+          parsed = obj(value.t) ? value : { t: {} }
+          stored = text
+        }
+        id = copy(parsed)
       } catch {}
       if (userId && id.u && id.u !== userId) {
         log('new userId: stored traits cleared')
@@ -70,9 +76,10 @@ export function createTraitStore(storage: KeyValueStorage, key: string, log: Deb
     },
     /** Writes only a change: most calls (every track of a known user) change nothing. */
     save(id: Identity) {
-      const t = JSON.stringify(id)
-      if (t !== stored) storage.setItem(key, t)
-      stored = t
+      const text = JSON.stringify(id)
+      if (text !== stored) storage.setItem(key, text)
+      stored = text
+      parsed = copy(id)
     },
     clear: () => storage.removeItem(key),
   }
