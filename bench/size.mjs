@@ -3,7 +3,7 @@
 // Where the bytes go: the shipped pipeline (tsup's esbuild → scripts/minify-cdn.mjs) reproduced in
 // memory and checked against the shipped file, esbuild's minifier on the same bundle for bytes per
 // module, and removal probes (a feature's code replaced in memory, never on disk).
-// Also runs size-limit (root config) and quotes it. Budget: each CDN build <= 3,072 bytes gzip.
+// Also runs size-limit (root config) and quotes it. Budget: each CDN build <= 3,584 bytes (3.5 KiB) gzip.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -16,7 +16,7 @@ import { benchDir, installedVersion, outDir, paths, requireBuilt, root } from '.
 import { header, saveRaw } from './lib/report.mjs'
 import { fmt, table, verdict } from './lib/stats.mjs'
 
-const BUDGET_GZIP = 3072
+const BUDGET_GZIP = 3584
 const work = join(outDir, 'size')
 
 /** esbuild bundle + minify of a tiny entry module; returns entry-chunk and all-chunk sizes. */

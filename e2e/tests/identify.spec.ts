@@ -126,6 +126,17 @@ for (const variant of VARIANTS) {
         // The person leaves the list through Loops' unsubscribe link; the app knows nothing of it.
         await gotoExample(page, app, variant) // a reload
         await sdkIdentify(page, variant, 'user-51', { plan: 'pro' })
+        // The host SDK still holds the first traits and merges them into this identify.
+        const hostTraits = await page.evaluate(async (sdk) => {
+          const w = window as unknown as {
+            analytics: { user(): { traits(): unknown } | Promise<{ traits(): unknown }> }
+            rudderanalytics: { getUserTraits(): unknown }
+          }
+          return sdk === 'segment'
+            ? (await w.analytics.user()).traits()
+            : w.rudderanalytics.getUserTraits()
+        }, variant.sdk)
+        expect(hostTraits).toMatchObject({ mailingLists: { newsletter: true }, subscribed: false })
         await expect.poll(async () => (await loops.contactUpdates(email)).length).toBe(2)
         const second = (await loops.contactUpdates(email))[1]
         expect(second?.body).toMatchObject({ email, userId: 'user-51', plan: 'pro' })

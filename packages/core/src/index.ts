@@ -19,7 +19,7 @@ export interface LoopsCdpOptions {
   relayUrl: string
   /** Extra headers on relay requests (non-simple headers trigger a CORS preflight). */
   headers?: Record<string, string>
-  /** ms, default 500 */
+  /** The longest a call waits before it is sent, in ms (default 1000; pagehide sends at once). */
   flushInterval?: number
   /** Send as soon as this many messages are queued (default 100, the most a request carries). */
   flushAt?: number

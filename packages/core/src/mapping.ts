@@ -1,4 +1,4 @@
-// CDP call + stored identity → wire message (DESIGN §2). Pure: the facade owns storage and queue.
+// CDP call + stored identity → wire message (docs/architecture.md). Pure: the facade owns storage and queue.
 // A string result is the reason a call is not sent (a debug line).
 // Values travel as the app passed them (JSON); the relay's validator applies Loops' value rules
 // (sanitizeProperties, normalizeMailingLists, `name` → firstName/lastName) before Loops sees them.

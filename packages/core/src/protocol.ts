@@ -1,4 +1,4 @@
-// Wire protocol v1 (DESIGN §3): limits and the validator the relay answers with. A separate entry
+// Wire protocol v1 (docs/protocol.md): limits and the validator the relay answers with. A separate entry
 // (`@loops-cdp/core/protocol`) with no browser code; the browser path never imports it.
 // The validator is total: any input gives a result, never an exception. Accepted messages are
 // rebuilt from known fields only, with properties re-sanitized, so nothing else passes through.
@@ -100,7 +100,7 @@ export function validateEnvelope(body: unknown, options: ValidateOptions = {}): 
   }
 }
 
-/** `name` fills a missing firstName / lastName (DESIGN §2): "Ada King Lovelace" → Ada, King Lovelace. */
+/** `name` fills a missing firstName / lastName: "Ada King Lovelace" → Ada, King Lovelace. */
 export function fillNames(p: LoopsProperties): LoopsProperties {
   const [first, ...rest] = typeof p.name === 'string' ? p.name.trim().split(/\s+/) : []
   if (first && p.firstName === undefined) p.firstName = first
@@ -109,7 +109,7 @@ export function fillNames(p: LoopsProperties): LoopsProperties {
 }
 
 /**
- * Validates one batch entry (DESIGN §3 "Each entry") and returns it rebuilt in Loops' terms:
+ * Validates one batch entry (docs/protocol.md) and returns it rebuilt in Loops' terms:
  * properties sanitized, mailing lists normalized, `name` split. The browser sends traits as the
  * app passed them, so this is where Loops' value rules apply, once.
  */

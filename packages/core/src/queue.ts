@@ -19,7 +19,7 @@ export type { QueueGlobals } from './dispatcher'
 export interface DeliveryQueueOptions {
   relayUrl: string
   headers?: Record<string, string>
-  /** ms, default 500 */
+  /** The longest a call waits before it is sent, in ms (default 1000). */
   flushInterval?: number
   /**
    * Send as soon as this many are queued, before flushInterval (default 100, the most one request
@@ -60,7 +60,7 @@ const KEEPALIVE_BYTES = 6e4
 export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueue {
   const { log, now = Date.now } = options
   const globals: QueueGlobals = options.globals || globalThis
-  const flushInterval = options.flushInterval ?? 500
+  const flushInterval = options.flushInterval ?? 1e3
   const flushAt = Math.min(options.flushAt || MAX_BATCH, MAX_BATCH)
   const report = (error: LoopsCdpError) => {
     try {
@@ -191,7 +191,10 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
 
   return {
     enqueue(message) {
-      if (buffered.push(message) < 2) setTimeout(writeBuffered, WRITE_DELAY)
+      if (buffered.push(message) < 2) {
+        setTimeout(writeBuffered, WRITE_DELAY)
+        schedule(flushInterval) // counted from the first call waiting
+      }
     },
     flush: drain,
     pending: () => tabQueue.messages().concat(buffered),

@@ -1,10 +1,9 @@
-// One sanitizer for the browser and the relay (DESIGN §2 "Sanitizing"): turns arbitrary CDP
-// traits/properties into flat Loops properties. Total: never throws, bounded in depth and work.
-// It ships in the browser bundle (3 KB budget), hence the terse style.
+// The sanitizer the relay's validator runs: turns arbitrary CDP traits/properties into flat Loops
+// properties. Total: never throws, bounded in depth and work.
 import { obj } from './traits'
 import type { DebugLogger, LoopsProperties } from './types'
 
-/** Names Loops does not allow for properties (loops-api.md §6.2). */
+/** Names Loops does not allow for properties. */
 export const RESERVED_PROPERTY_NAMES: readonly string[] = [
   'id',
   'listId',
@@ -29,7 +28,7 @@ export const MESSAGE_OWNED_KEYS: readonly string[] = [
   'subscribed',
 ]
 
-/** Loops caps a body value at 500 characters *including its two quotes* (loops-api.md §0). */
+/** Loops caps a body value at 500 characters *including its two quotes* (Loops' API reference). */
 export const MAX_VALUE_LENGTH = 498
 /** Work bound: at most this many entries are visited per call (hostile input). */
 export const MAX_ENTRIES = 1000

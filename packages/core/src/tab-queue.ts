@@ -1,9 +1,9 @@
 // The persisted queue of one page load (tab), in storage, and its hand-over between tabs.
 //
-// Append-only layout, so that the cost of a write does not grow with the waiting queue: each
-// write of new calls is its own chunk key, and a small manifest lists this tab's chunks in order.
-// Delivered messages leave by removing their chunks (a chunk is rewritten only when part of it was
-// delivered). Keys, under `${storagePrefix}:v2`:
+// Chunked layout, so that the cost of a write does not grow with the waiting queue: new calls go
+// into the newest chunk while it is small, else into a chunk key of their own, and a small
+// manifest lists this tab's chunks in order. Delivered messages leave by removing their chunks (a
+// chunk is rewritten only when part of it was delivered). Keys, under `${storagePrefix}:v2`:
 //   tabs          the lease index of tab-lease.ts
 //   q:<tab>       the manifest: [chunk number, …], oldest first
 //   q:<tab>:<n>   a chunk: [message, …]
@@ -45,6 +45,12 @@ export interface TabQueue {
   /** Adopts nothing more; releases the queue. */
   close(): void
 }
+
+/**
+ * New calls join the newest chunk while it holds fewer than this many messages: each write stays
+ * small, and a steady stream of calls makes few keys to create and remove.
+ */
+const CHUNK_SIZE = 50
 
 interface Chunk {
   number: number
@@ -115,9 +121,18 @@ export function createTabQueue(options: TabQueueOptions): TabQueue {
     if (!added[0]) return
     const current = ownChunks()
     for (const chunk of current) nextNumber = Math.max(nextNumber, chunk.number + 1)
-    const chunk = { number: nextNumber++, messages: added }
-    write(chunkKey(instanceId, chunk.number), added) // before the manifest names it
-    let next = older ? [chunk, ...current] : [...current, chunk]
+    const last = current[current.length - 1]
+    let next: Chunk[]
+    if (!older && last && last.messages.length + added.length <= CHUNK_SIZE) {
+      // The newest chunk still has room: rewritten (its size is bounded), no new key.
+      const grown = { number: last.number, messages: last.messages.concat(added) }
+      write(chunkKey(instanceId, grown.number), grown.messages)
+      next = [...current.slice(0, -1), grown]
+    } else {
+      const chunk = { number: nextNumber++, messages: added }
+      write(chunkKey(instanceId, chunk.number), added) // before the manifest names it
+      next = older ? [chunk, ...current] : [...current, chunk]
+    }
     // Over maxSize the oldest messages go, except those inside a request right now: they may
     // still be delivered, and reporting them dropped would count them twice.
     let excess = next.reduce((sum, each) => sum + each.messages.length, 0) - options.maxSize

@@ -1,4 +1,4 @@
-// Shared types of @loops-cdp/core. The wire protocol (browser → relay) is DESIGN §3;
+// Shared types of @loops-cdp/core. The wire protocol (browser → relay) is docs/protocol.md;
 // everything here is imported by the plugins and the relay, so change it with care.
 
 /** A value Loops accepts for a contact or event property. `null` clears a contact property. */
@@ -6,7 +6,7 @@ export type LoopsValue = string | number | boolean | null
 
 export type LoopsProperties = Record<string, LoopsValue>
 
-/** A CDP call as an adapter hands it to core (DESIGN §2). */
+/** A CDP call as an adapter hands it to core. */
 export interface CdpCall {
   type: 'identify' | 'track' | 'page' | 'group' | 'alias' | 'screen'
   messageId: string

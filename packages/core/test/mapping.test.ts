@@ -1,8 +1,7 @@
-// The mapping table: for each input, what Segment's cloud "Loops (Actions)" destination sends
-// (reference/segment.md §1.3–1.7), what RudderStack's cloud LOOPS destination sends
-// (reference/rudderstack.md §1.2–1.7), and what we send. Only our column is executed and asserted;
+// The mapping table: for each input, what Segment's cloud "Loops (Actions)" destination sends,
+// what RudderStack's cloud LOOPS destination sends, and what we send. Only our column is executed and asserted;
 // the vendor columns document their behaviour (cloud code we cannot run here), and `differs`
-// says where we deliberately do something else (DESIGN §2, README).
+// says where we deliberately do something else (README).
 // Our column is what reaches Loops: the browser's message (mapCall) as JSON, through the relay's
 // validator (validateMessage), which is where Loops' value rules apply.
 import { describe, expect, it } from 'vitest'
