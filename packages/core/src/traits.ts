@@ -45,8 +45,9 @@ const SKIP = ['email', 'userId', 'subscribed', '__proto__']
 
 export function createTraitStore(storage: KeyValueStorage, key: string, log: DebugLogger) {
   let stored: string | null = null // the text last read or written
-  let parsed: Identity = { t: {} } // that text, parsed: every call loads, few change it
-  const copy = (id: Identity): Identity => ({ ...id, t: { ...id.t } })
+  // That text, parsed. Every call loads the identity and few change it, so a loaded identity
+  // shares its traits object with this one until merge() copies it (see save()).
+  let parsed: Identity = { t: {} }
   return {
     /**
      * The identity for a call with this userId: a different non-empty userId than the stored one
@@ -61,7 +62,7 @@ export function createTraitStore(storage: KeyValueStorage, key: string, log: Deb
           parsed = obj(value.t) ? value : { t: {} }
           stored = text
         }
-        id = copy(parsed)
+        id = { ...parsed }
       } catch {}
       if (userId && id.u && id.u !== userId) {
         log('new userId: stored traits cleared')
@@ -70,16 +71,18 @@ export function createTraitStore(storage: KeyValueStorage, key: string, log: Deb
       if (userId) id.u = userId
       return id
     },
-    /** Merges a call's traits (already a JSON copy) into the identity. */
+    /** Merges a call's traits (already a JSON copy) into the identity, on a copy of its traits. */
     merge(id: Identity, traits: Json): void {
+      id.t = { ...id.t }
       for (const k in traits) if (!SKIP.includes(k) && !isListsKey(k)) id.t[k] = traits[k]
     },
     /** Writes only a change: most calls (every track of a known user) change nothing. */
     save(id: Identity) {
+      if (id.t === parsed.t && id.u === parsed.u && id.e === parsed.e) return // as loaded
       const text = JSON.stringify(id)
       if (text !== stored) storage.setItem(key, text)
       stored = text
-      parsed = copy(id)
+      parsed = { ...id }
     },
     clear: () => storage.removeItem(key),
   }

@@ -18,6 +18,7 @@ import {
   RelayRejectedError,
   type WireMessage,
 } from '../src/index'
+import { contactKey } from '../src/mapping'
 import { validateEnvelope } from '../src/protocol'
 
 interface Recorded {
@@ -551,19 +552,16 @@ describe('createLoopsCdp: mailing lists and subscribed go out only when they cha
   })
 
   it('keeps the identify dedupe record of the previous version (no identify sent twice on upgrade)', async () => {
-    const payload = { email: 'a@b.co', plan: 'pro' }
-    const old = cdp()
-    old.handle(identify('u1', payload))
-    const queuedKey = [...storage.map.keys()].find((k) => k.endsWith(':v2:contact')) as string
-    const [key, messageId] = JSON.parse(storage.map.get(queuedKey) as string).payload
-    old.close()
     // What the previous version stored: only `${prefix}:contact` = [messageId, contactKey].
-    storage.map.clear()
-    storage.setItem('loops-cdp:contact', JSON.stringify([messageId, key]))
+    const payload = { type: 'contact', messageId: 'i-old', userId: 'u1', email: 'a@b.co' } as const
+    const key = contactKey({ ...payload, properties: { plan: 'pro' } })
+    storage.setItem('loops-cdp:contact', JSON.stringify(['i-old', key]))
     const upgraded = cdp()
-    upgraded.handle(identify('u1', payload))
+    upgraded.handle(identify('u1', { email: 'a@b.co', plan: 'pro' }))
     expect(lines).toContain('identify not sent: contact unchanged')
-    expect(storage.getItem('loops-cdp:contact')).toBeNull()
+    upgraded.handle(identify('u1', { email: 'a@b.co', plan: 'team' }))
+    await upgraded.flush()
+    expect(contacts().map((m) => m.properties)).toEqual([{ plan: 'team' }])
   })
 })
 
