@@ -219,7 +219,7 @@ const PROBES = [
     edits: [
       {
         file: 'packages/core/src/storage.ts',
-        from: /export function createStorage\([\s\S]*$/,
+        from: /export function createStorage\([\s\S]*?\n\}\n/,
         to: 'export function createStorage(preferred?: KeyValueStorage): KeyValueStorage {\n  return preferred || (globalThis as { localStorage: KeyValueStorage }).localStorage\n}\n',
       },
     ],
