@@ -1,8 +1,9 @@
 // identify → Loops contact: properties and mailing lists sanitized by the relay; an unchanged identify is
-// not sent again, a changed one is.
+// not sent again, a changed one is; mailing lists and `subscribed` go out only when they change.
 import { expect, test, VARIANTS } from '../fixtures'
 import {
   deliveredIds,
+  gotoExample,
   identify,
   openExample,
   sdkIdentify,
@@ -100,6 +101,56 @@ for (const variant of VARIANTS) {
       await expect.poll(() => loops.contact(email)).toMatchObject({ plan: 'team' })
       expect(wire.contactEntries()).toHaveLength(2)
       expect(await loops.contactUpdates(email)).toHaveLength(2)
+    })
+
+    test.describe('mailing lists', () => {
+      // The relay lets the browser change only the lists it names.
+      test.use({ relayConfig: { mailingListAllowlist: ['newsletter'] } })
+
+      test('lists and subscribed are not sent again with a later identify (the SDK merges stored traits), also after a reload; an explicit change is', async ({
+        app,
+        context,
+        loops,
+      }) => {
+        const page = await openExample(context, app, variant)
+        const email = uniqueEmail('lists')
+        await sdkIdentify(page, variant, 'user-51', {
+          email,
+          mailingLists: { newsletter: true },
+          subscribed: false,
+        })
+        await expect.poll(async () => (await loops.contactUpdates(email)).length).toBe(1)
+        const [first] = await loops.contactUpdates(email)
+        expect(first?.body).toMatchObject({ mailingLists: { newsletter: true }, subscribed: false })
+
+        // The person leaves the list through Loops' unsubscribe link; the app knows nothing of it.
+        await gotoExample(page, app, variant) // a reload
+        await sdkIdentify(page, variant, 'user-51', { plan: 'pro' })
+        // The host SDK still holds the first traits and merges them into this identify.
+        const hostTraits = await page.evaluate(async (sdk) => {
+          const w = window as unknown as {
+            analytics: { user(): { traits(): unknown } | Promise<{ traits(): unknown }> }
+            rudderanalytics: { getUserTraits(): unknown }
+          }
+          return sdk === 'segment'
+            ? (await w.analytics.user()).traits()
+            : w.rudderanalytics.getUserTraits()
+        }, variant.sdk)
+        expect(hostTraits).toMatchObject({ mailingLists: { newsletter: true }, subscribed: false })
+        await expect.poll(async () => (await loops.contactUpdates(email)).length).toBe(2)
+        const second = (await loops.contactUpdates(email))[1]
+        expect(second?.body).toMatchObject({ email, userId: 'user-51', plan: 'pro' })
+        expect(second?.body).not.toHaveProperty('mailingLists')
+        expect(second?.body).not.toHaveProperty('subscribed')
+
+        // An explicit change goes out.
+        await sdkIdentify(page, variant, 'user-51', { mailingLists: { newsletter: false } })
+        await expect.poll(async () => (await loops.contactUpdates(email)).length).toBe(3)
+        const third = (await loops.contactUpdates(email))[2]
+        expect(third?.body).toMatchObject({ mailingLists: { newsletter: false } })
+        expect(third?.body).not.toHaveProperty('subscribed')
+        expect((await loops.contact(email))?.mailingLists).toEqual({})
+      })
     })
   })
 }

@@ -9,13 +9,18 @@ export class LoopsCdpError extends Error {
   }
 }
 
-/** The relay answered a whole batch with a non-2xx status (0 = network error, no answer). */
+/**
+ * The relay refused a whole batch with a non-2xx status (e.g. 403: this page's origin is not in
+ * RELAY_ALLOWED_ORIGINS). `relayError` is the relay's `{ "error" }` text (cut to 200 characters;
+ * '' when the answer had none); the message carries it too.
+ */
 export class RelayHttpError extends LoopsCdpError {
   constructor(
     readonly status: number,
     readonly messageIds: string[],
+    readonly relayError = '',
   ) {
-    super(`Relay answered ${status}`, 'RelayHttpError')
+    super(`Relay answered ${status}${relayError && `: ${relayError}`}`, 'RelayHttpError')
   }
 }
 

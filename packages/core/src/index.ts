@@ -1,10 +1,11 @@
-// The facade: adapters hand CDP calls to `handle`; identify/track become wire
-// messages on the delivery queue. Nothing here throws into the host SDK except bad options.
+// The facade (docs/architecture.md): adapters hand CDP calls to `handle`; identify/track become
+// wire messages on the delivery queue. Nothing here throws into the host SDK except bad options.
 import { withoutConsent } from './consent'
+import { createContactRecord } from './contact-record'
 import { createDebugLog } from './debug-log'
 import { InvalidOptionsError, type LoopsCdpError, reportError } from './errors'
 import { createIdentityScope } from './identities'
-import { contactKey, mapCall } from './mapping'
+import { mapCall } from './mapping'
 import { createDeliveryQueue } from './queue'
 import { createStorage } from './storage'
 import { createTraitStore, str } from './traits'
@@ -12,6 +13,7 @@ import type { BatchResponse, CdpCall, DebugLogger, KeyValueStorage, WireMessage 
 
 export { createDebugLog } from './debug-log'
 export * from './errors'
+export { createLazyClient, type LazyClient } from './lazy-client'
 export { createDeliveryQueue } from './queue'
 export { createStorage } from './storage'
 export type * from './types'
@@ -21,9 +23,9 @@ export interface LoopsCdpOptions {
   relayUrl: string
   /** Extra headers on relay requests (non-simple headers trigger a CORS preflight). */
   headers?: Record<string, string>
-  /** ms, default 500 */
+  /** The longest a call waits before it is sent, in ms (default 1000; pagehide sends at once). */
   flushInterval?: number
-  /** Send as soon as this many messages are queued (default 20); a request carries up to 100. */
+  /** Send as soon as this many messages are queued (default 100, the most a request carries). */
   flushAt?: number
   /** Default 1000; the oldest messages are dropped first, and reported. */
   maxQueueSize?: number
@@ -70,7 +72,7 @@ export interface LoopsCdpEnvironment {
 export interface LoopsCdp {
   /** Never throws; maps and enqueues (or skips with a debug line). */
   handle(call: CdpCall): void
-  /** Host SDK reset: forget identity, stored traits and the identify dedupe record. */
+  /** Host SDK reset: forget identity, stored traits and what identify last sent (lists too). */
   reset(): void
   /** Resolves when everything queued got an answer (or was kept for retry). */
   flush(): Promise<void>
@@ -81,72 +83,61 @@ export interface LoopsCdp {
 }
 
 export function createLoopsCdp(options: LoopsCdpOptions, env: LoopsCdpEnvironment = {}): LoopsCdp {
-  const o = options || ({} as LoopsCdpOptions)
-  if (!str(o.relayUrl)) throw new InvalidOptionsError('relayUrl')
-  const log = createDebugLog(o.debug)
-  const report = (e: unknown) => {
-    const err = reportError(o.onError, e)
-    log(err.message, err)
+  const config = options || ({} as LoopsCdpOptions)
+  if (!str(config.relayUrl)) throw new InvalidOptionsError('relayUrl')
+  const log = createDebugLog(config.debug)
+  const report = (thrown: unknown) => {
+    const error = reportError(config.onError, thrown)
+    log(error.message, error)
   }
   const shared = createStorage(env.storage)
-  // Identity records (traits, identify dedupe) go through `storage`: the page's storage, or in a
-  // server process the records of each call's person. The queue always uses the shared one.
-  const people = createIdentityScope(shared, o, env)
+  // Identity records (traits, identify and lists record) go through `storage`: the page's storage,
+  // or in a server process the records of each call's person. The queue always uses the shared one.
+  const people = createIdentityScope(shared, config, env)
   const storage = people.storage
-  const p = o.storagePrefix || 'loops-cdp'
-  // [messageId, contactKey] of the last contact payload queued (the queue delivers at least once,
-  // across reloads and tabs); forgotten when that message is refused or dropped.
-  const sentKey = `${p}:contact`
-  const sent = (): string[] => {
-    try {
-      return JSON.parse(storage.getItem(sentKey) as string) || []
-    } catch {
-      return []
-    }
-  }
-  const store = createTraitStore(storage, `${p}:id`, log)
+  const prefix = config.storagePrefix || 'loops-cdp'
+  const store = createTraitStore(storage, `${prefix}:id`, log)
+  const contacts = createContactRecord(storage, prefix)
   const queue = createDeliveryQueue({
-    ...o,
-    relayUrl: o.relayUrl.replace(/\/+$/, ''),
+    ...config,
+    relayUrl: config.relayUrl.replace(/\/+$/, ''),
     storage: shared,
-    storageKey: `${p}:q`,
+    storagePrefix: prefix,
     // Looked up per call: a bare `fetch` reference would lose its `this` (Illegal invocation).
-    fetch: env.fetch || ((i, x) => fetch(i, x)),
+    fetch: env.fetch || ((input, init) => fetch(input, init)),
     now: env.now,
     log,
-    onError(e) {
-      // Not delivered (rejected, refused, dropped): the same identify must be able to go out again.
-      const x = (e || {}) as { messageId?: string; messageIds?: string[] }
-      if ((x.messageIds || [x.messageId]).includes(sent()[0])) storage.removeItem(sentKey)
-      report(e)
+    onError(error) {
+      // Not delivered (rejected, refused, dropped): what it carried must be able to go out again.
+      const failed = (error || {}) as { messageId?: string; messageIds?: string[] }
+      contacts.forget(failed.messageIds || [failed.messageId as string])
+      report(error)
     },
   })
 
   return {
     handle(call) {
       try {
-        const held = withoutConsent(call, o.consentCategories)
+        const held = withoutConsent(call, config.consentCategories)
         if (held) return log(held)
         people.use(call)
-        const m = mapCall(call, store, o.attachTraits, log)
-        if (typeof m === 'string') return log(m)
-        const h = o.userHash?.({ userId: m.userId, email: m.email })
-        if (h) m.userHash = h
-        // An identify is compared with the last contact payload queued by any page load or tab:
-        // after A, B, a new A must still go out; A twice (reload, another tab) goes out once.
-        if (m.type === 'contact') {
-          const k = contactKey(m)
-          if (sent()[1] === k) return log('identify not sent: contact unchanged', m)
-          storage.setItem(sentKey, JSON.stringify([m.messageId, k]))
-        }
-        queue.enqueue(m)
-      } catch (e) {
-        report(e)
+        const message = mapCall(call, store, config.attachTraits, log)
+        if (typeof message === 'string') return log(message)
+        const hash = config.userHash?.({ userId: message.userId, email: message.email })
+        if (hash) message.userHash = hash
+        // Compared with what the last identify queued by any page load or tab: after A, B, a new
+        // A still goes out; A twice (reload, another tab) goes out once; lists and `subscribed`
+        // go out only when they changed.
+        if (message.type === 'contact' && !contacts.admit(message))
+          return log('identify not sent: contact unchanged', message)
+        queue.enqueue(message)
+      } catch (error) {
+        report(error)
       }
     },
     reset() {
       store.clear()
-      storage.removeItem(sentKey)
+      contacts.clear()
     },
     flush: () => queue.flush().catch(report),
     pending: () => queue.pending().length,

@@ -16,6 +16,10 @@ export interface QueueTiming {
   staleAfter?: number
 }
 
+/** The wait before retry number `attempt` (0-based): exponential, with jitter in its upper half. */
+export const backoffDelay = (attempt: number): number =>
+  Math.min(retryCap, retryBase * 2 ** attempt) * (0.5 + Math.random() / 2)
+
 const DEFAULTS = { retryBase, retryCap, heartbeat, staleAfter }
 
 /**

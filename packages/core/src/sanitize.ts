@@ -1,10 +1,9 @@
-// One sanitizer for the browser and the relay: turns arbitrary CDP
-// traits/properties into flat Loops properties. Total: never throws, bounded in depth and work.
-// It ships in the browser bundle (3 KB budget), hence the terse style.
+// The sanitizer the relay's validator runs: turns arbitrary CDP traits/properties into flat Loops
+// properties. Total: never throws, bounded in depth and work.
 import { obj } from './traits'
 import type { DebugLogger, LoopsProperties } from './types'
 
-/** Names Loops does not allow for properties (Loops' API reference, custom properties). */
+/** Names Loops does not allow for properties. */
 export const RESERVED_PROPERTY_NAMES: readonly string[] = [
   'id',
   'listId',

@@ -33,3 +33,28 @@ export function createStorage(preferred?: KeyValueStorage): KeyValueStorage {
     },
   }
 }
+
+/** The JSON stored under `key`, or undefined (missing, unparseable, or storage throws). */
+export function readJson<T>(storage: KeyValueStorage, key: string): T | undefined {
+  try {
+    return JSON.parse(storage.getItem(key) as string) ?? undefined
+  } catch {}
+}
+
+/**
+ * Stores `value` as JSON under `key`, or removes the key when `value` is undefined; returns the
+ * text written (null when removed or when storage throws). Never throws.
+ */
+export function writeJson(storage: KeyValueStorage, key: string, value: unknown): string | null {
+  try {
+    if (value === undefined) {
+      storage.removeItem(key)
+      return null
+    }
+    const text = JSON.stringify(value)
+    storage.setItem(key, text)
+    return text
+  } catch {
+    return null
+  }
+}

@@ -45,6 +45,9 @@ const SKIP = ['email', 'userId', 'subscribed', '__proto__']
 
 export function createTraitStore(storage: KeyValueStorage, key: string, log: DebugLogger) {
   let stored: string | null = null // the text last read or written
+  // That text, parsed. Every call loads the identity and few change it, so a loaded identity
+  // shares its traits object with this one until merge() copies it (see save()).
+  let parsed: Identity = { t: {} }
   return {
     /**
      * The identity for a call with this userId: a different non-empty userId than the stored one
@@ -53,9 +56,13 @@ export function createTraitStore(storage: KeyValueStorage, key: string, log: Deb
     load(userId?: string): Identity {
       let id: Identity = { t: {} }
       try {
-        stored = storage.getItem(key)
-        const v = JSON.parse(stored || '{}')
-        if (obj(v.t)) id = v
+        const text = storage.getItem(key)
+        if (text !== stored) {
+          const value = JSON.parse(text || '{}')
+          parsed = obj(value.t) ? value : { t: {} }
+          stored = text
+        }
+        id = { ...parsed }
       } catch {}
       if (userId && id.u && id.u !== userId) {
         log('new userId: stored traits cleared')
@@ -64,15 +71,18 @@ export function createTraitStore(storage: KeyValueStorage, key: string, log: Deb
       if (userId) id.u = userId
       return id
     },
-    /** Merges a call's traits (already a JSON copy) into the identity. */
+    /** Merges a call's traits (already a JSON copy) into the identity, on a copy of its traits. */
     merge(id: Identity, traits: Json): void {
+      id.t = { ...id.t }
       for (const k in traits) if (!SKIP.includes(k) && !isListsKey(k)) id.t[k] = traits[k]
     },
     /** Writes only a change: most calls (every track of a known user) change nothing. */
     save(id: Identity) {
-      const t = JSON.stringify(id)
-      if (t !== stored) storage.setItem(key, t)
-      stored = t
+      if (id.t === parsed.t && id.u === parsed.u && id.e === parsed.e) return // as loaded
+      const text = JSON.stringify(id)
+      if (text !== stored) storage.setItem(key, text)
+      stored = text
+      parsed = { ...id }
     },
     clear: () => storage.removeItem(key),
   }

@@ -46,6 +46,7 @@ describe('module boundaries', () => {
       'RelayRejectedError',
       'createDebugLog',
       'createDeliveryQueue',
+      'createLazyClient',
       'createLoopsCdp',
       'createStorage',
       'reportError',

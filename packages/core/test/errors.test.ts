@@ -15,6 +15,7 @@ describe('named errors', () => {
     const all = [
       new LoopsCdpError('boom'),
       new RelayHttpError(503, ['a', 'b']),
+      new RelayHttpError(403, ['c'], 'Origin not allowed'),
       new RelayRejectedError('m1', 'eventName must not contain ":"'),
       new QueueOverflowError(['m1', 'm2']),
       new InvalidOptionsError('relayUrl'),
@@ -22,6 +23,7 @@ describe('named errors', () => {
     expect(all.map((e) => [e.name, e.message])).toEqual([
       ['LoopsCdpError', 'boom'],
       ['RelayHttpError', 'Relay answered 503'],
+      ['RelayHttpError', 'Relay answered 403: Origin not allowed'],
       ['RelayRejectedError', 'Relay rejected m1: eventName must not contain ":"'],
       ['QueueOverflowError', 'Queue full: dropped 2 oldest'],
       ['InvalidOptionsError', 'Invalid option: relayUrl'],
@@ -30,10 +32,11 @@ describe('named errors', () => {
       expect(e).toBeInstanceOf(LoopsCdpError)
       expect(e).toBeInstanceOf(Error)
     }
-    expect(all[1]).toMatchObject({ status: 503, messageIds: ['a', 'b'] })
-    expect(all[2]).toMatchObject({ messageId: 'm1', reason: 'eventName must not contain ":"' })
-    expect(all[3]).toMatchObject({ dropped: 2, messageIds: ['m1', 'm2'] })
-    expect(all[4]).toMatchObject({ option: 'relayUrl' })
+    expect(all[1]).toMatchObject({ status: 503, messageIds: ['a', 'b'], relayError: '' })
+    expect(all[2]).toMatchObject({ status: 403, relayError: 'Origin not allowed' })
+    expect(all[3]).toMatchObject({ messageId: 'm1', reason: 'eventName must not contain ":"' })
+    expect(all[4]).toMatchObject({ dropped: 2, messageIds: ['m1', 'm2'] })
+    expect(all[5]).toMatchObject({ option: 'relayUrl' })
   })
 })
 

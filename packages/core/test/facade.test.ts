@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import {
   type BatchEnvelope,
   type CdpCall,
+  type ContactMessage,
   createLoopsCdp,
   InvalidOptionsError,
   type KeyValueStorage,
@@ -17,6 +18,7 @@ import {
   RelayRejectedError,
   type WireMessage,
 } from '../src/index'
+import { contactKey } from '../src/mapping'
 import { validateEnvelope } from '../src/protocol'
 
 interface Recorded {
@@ -368,7 +370,6 @@ describe('createLoopsCdp → relay', () => {
     c.handle(identify('u1', { email: 'a@b.co', plan: 'pro' })) // same payload again: sent
     await c.flush()
     expect(sent().map((m) => m.type)).toEqual(['contact', 'contact'])
-    expect([...storage.map.keys()].some((k) => k.endsWith(':contact'))).toBe(true)
   })
 
   it('starts a fresh identity on a different userId', async () => {
@@ -419,10 +420,148 @@ describe('createLoopsCdp → relay', () => {
     const c = cdp({ storagePrefix: 'app1' })
     c.handle(identify('u1', { email: 'a@b.co' }))
     await c.flush()
+    c.handle(track('u1', 'Kept'))
+    c.close() // leaves a message queued under the prefix
     const keys = [...storage.map.keys()]
-    expect(keys).toContain('app1:id')
-    expect(keys).toContain('app1:contact')
-    expect(keys.every((k) => k.startsWith('app1:') || k === 'app1')).toBe(true)
+    expect(keys.length).toBeGreaterThan(2)
+    expect(keys.every((k) => k.startsWith('app1:'))).toBe(true)
+    // Another prefix on the same storage is another, separate client: it sees none of it.
+    const other = cdp({ storagePrefix: 'app2' })
+    expect(other.pending()).toBe(0)
+    other.handle(track(undefined, 'No Identity Here'))
+    expect(lines).toContain('track "No Identity Here" not sent: no email or userId')
+  })
+})
+
+describe('createLoopsCdp: mailing lists and subscribed go out only when they change', () => {
+  // Both host SDKs merge every stored trait into each identify: the lists and `subscribed` of the
+  // first identify come back with every later one.
+  const contacts = () => sent().filter((m): m is ContactMessage => m.type === 'contact')
+  const first = { email: 'a@b.co', mailingLists: { news: true }, subscribed: false }
+
+  it('sends them with the first identify, not with a later unrelated one, also after a reload; an explicit change goes out', async () => {
+    const a = cdp()
+    a.handle(identify('u1', first))
+    a.handle(identify('u1', { ...first, plan: 'pro' }))
+    await a.flush()
+    a.close()
+    const b = cdp() // reload
+    b.handle(identify('u1', { ...first, plan: 'team' }))
+    b.handle(identify('u1', { ...first, plan: 'team', mailingLists: { news: false } }))
+    b.handle(identify('u1', { ...first, plan: 'team', mailingLists: { news: 'false' } }))
+    b.handle(
+      identify('u1', { ...first, plan: 'team', mailingLists: { news: false }, subscribed: true }),
+    )
+    await b.flush()
+    expect(
+      contacts().map(({ properties, mailingLists, subscribed }) => ({
+        properties,
+        mailingLists,
+        subscribed,
+      })),
+    ).toEqual([
+      { properties: undefined, mailingLists: { news: true }, subscribed: false },
+      { properties: { plan: 'pro' }, mailingLists: undefined, subscribed: undefined },
+      { properties: { plan: 'team' }, mailingLists: undefined, subscribed: undefined },
+      { properties: { plan: 'team' }, mailingLists: { news: false }, subscribed: undefined },
+      // 'false' is the same value to Loops: nothing new, so not sent at all
+      { properties: { plan: 'team' }, mailingLists: undefined, subscribed: true },
+    ])
+  })
+
+  it('compares each list on its own, in either form, and leaves invalid values to the relay', async () => {
+    const c = cdp()
+    c.handle(identify('u1', { email: 'a@b.co', mailingLists: { a: true, b: true } }))
+    c.handle(identify('u1', { email: 'a@b.co', mailingLists: { a: true, b: false, c: 'maybe' } }))
+    c.handle(
+      identify('u1', {
+        email: 'a@b.co',
+        mailingLists: [
+          { id: 'a', subscribed: true },
+          { listId: 'b', subscribed: true },
+        ],
+      }),
+    )
+    await c.flush()
+    expect(contacts().map((m) => m.mailingLists)).toEqual([
+      { a: true, b: true },
+      { b: false, c: 'maybe' },
+      { b: true },
+    ])
+    expect(passed.filter((m) => m.type === 'contact').map((m) => m.mailingLists)).toEqual([
+      { a: true, b: true },
+      { b: false },
+      { b: true },
+    ])
+  })
+
+  it('another tab does not send them again', async () => {
+    const a = cdp()
+    const b = cdp() // a second tab over the same storage, open at the same time
+    a.handle(identify('u1', first))
+    b.handle(identify('u1', { ...first, plan: 'pro' }))
+    await a.flush()
+    await b.flush()
+    expect(contacts().map((m) => [m.mailingLists, m.subscribed])).toEqual([
+      [{ news: true }, false],
+      [undefined, undefined],
+    ])
+  })
+
+  it('sends them again for another identity, and after reset()', async () => {
+    const c = cdp()
+    c.handle(identify('u1', first))
+    c.handle(identify('u2', { ...first, email: 'b@b.co' }))
+    c.reset()
+    c.handle(identify('u2', { ...first, email: 'b@b.co', plan: 'x' }))
+    await c.flush()
+    expect(contacts().map((m) => [m.userId, m.mailingLists, m.subscribed])).toEqual([
+      ['u1', { news: true }, false],
+      ['u2', { news: true }, false],
+      ['u2', { news: true }, false],
+    ])
+  })
+
+  it('forgets what a refused message carried: the next identify sends it again', async () => {
+    const c = cdp()
+    const refused = identify('u1', first)
+    rejectIds.add(refused.messageId)
+    c.handle(refused)
+    await c.flush()
+    c.handle(identify('u1', { ...first, plan: 'pro' }))
+    await c.flush()
+    expect(passed.map((m) => m.type === 'contact' && [m.mailingLists, m.subscribed])).toEqual([
+      [{ news: true }, false],
+    ])
+  })
+
+  it('forgets what a message dropped by the full queue carried', async () => {
+    const offline = cdp({ relayUrl: 'http://127.0.0.1:9', maxQueueSize: 1 })
+    offline.handle(identify('u1', first))
+    offline.handle(track('u1', 'Pushes it out'))
+    await new Promise((r) => setTimeout(r, 60)) // written (and trimmed) within 50 ms
+    expect(errors.map((e) => e.name)).toEqual(['QueueOverflowError'])
+    offline.handle(identify('u1', { ...first, plan: 'pro' }))
+    offline.close() // the page goes away with that identify queued
+    const next = cdp() // the next page load adopts and delivers it
+    for (let i = 0; i < 100 && !passed[0]; i++) await new Promise((r) => setTimeout(r, 20))
+    await next.flush()
+    expect(
+      passed.map((m) => m.type === 'contact' && [m.properties, m.mailingLists, m.subscribed]),
+    ).toEqual([[{ plan: 'pro' }, { news: true }, false]])
+  })
+
+  it('keeps the identify dedupe record of the previous version (no identify sent twice on upgrade)', async () => {
+    // What the previous version stored: only `${prefix}:contact` = [messageId, contactKey].
+    const payload = { type: 'contact', messageId: 'i-old', userId: 'u1', email: 'a@b.co' } as const
+    const key = contactKey({ ...payload, properties: { plan: 'pro' } })
+    storage.setItem('loops-cdp:contact', JSON.stringify(['i-old', key]))
+    const upgraded = cdp()
+    upgraded.handle(identify('u1', { email: 'a@b.co', plan: 'pro' }))
+    expect(lines).toContain('identify not sent: contact unchanged')
+    upgraded.handle(identify('u1', { email: 'a@b.co', plan: 'team' }))
+    await upgraded.flush()
+    expect(contacts().map((m) => m.properties)).toEqual([{ plan: 'team' }])
   })
 })
 

@@ -71,7 +71,7 @@ export function makeQueue(
     flushAt: 20,
     maxQueueSize: 1000,
     storage,
-    storageKey: 'loops-cdp:q',
+    storagePrefix: 'loops-cdp',
     fetch,
     globals: fakeWindow(),
     log: (message) => h.logs.push(message),

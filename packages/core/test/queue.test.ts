@@ -104,18 +104,38 @@ describe('answers', () => {
     expect(relay.requests).toHaveLength(1) // a rejected message is never retried
   })
 
-  it.each([400, 403])('drops a whole batch answered %i and reports it', async (status) => {
-    relay.replies.push({ status })
+  it.each([400, 403])(
+    "drops a whole batch answered %i and reports it with the relay's text",
+    async (status) => {
+      relay.replies.push({ status, body: JSON.stringify({ error: `refused (${status})` }) })
+      const h = makeQueue(relay.url, storage)
+      h.queue.enqueue(event('a'))
+      h.queue.enqueue(event('b'))
+      await h.queue.flush()
+      expect(h.queue.pending()).toEqual([])
+      const err = h.errors[0] as RelayHttpError
+      expect(err).toBeInstanceOf(RelayHttpError)
+      expect([err.status, err.messageIds]).toEqual([status, ['a', 'b']])
+      expect(err.relayError).toBe(`refused (${status})`)
+      expect(err.message).toBe(`Relay answered ${status}: refused (${status})`)
+      expect(h.errors).toHaveLength(1)
+      expect(h.logs).not.toContain(`Relay answered ${status}`) // once, through onError
+    },
+  )
+
+  it('cuts a long relay text to 200 characters, and copes with an answer without one', async () => {
+    relay.replies.push(
+      { status: 403, body: JSON.stringify({ error: 'x'.repeat(5_000) }) },
+      { status: 400, body: '<html>Bad Request</html>' },
+    )
     const h = makeQueue(relay.url, storage)
     h.queue.enqueue(event('a'))
+    await h.queue.flush()
     h.queue.enqueue(event('b'))
     await h.queue.flush()
-    expect(h.queue.pending()).toEqual([])
-    const err = h.errors[0] as RelayHttpError
-    expect(err).toBeInstanceOf(RelayHttpError)
-    expect([err.status, err.messageIds]).toEqual([status, ['a', 'b']])
-    expect(h.errors).toHaveLength(1)
-    expect(h.logs).not.toContain(`Relay answered ${status}`) // once, through onError
+    const [long, html] = h.errors as [RelayHttpError, RelayHttpError]
+    expect(long.relayError).toBe('x'.repeat(200))
+    expect([html.relayError, html.message]).toEqual(['', 'Relay answered 400'])
   })
 
   it('answers like the relay by default: an eventName with ":" is rejected, the rest delivered', async () => {
@@ -294,7 +314,10 @@ describe('close()', () => {
     await h.queue.flush()
     expect(relay.requests).toEqual([])
     expect(h.queue.pending().map((m) => m.messageId)).toEqual(['a'])
-    expect(Object.values(JSON.parse(storage.getItem('loops-cdp:q') ?? '{}'))).toEqual([0])
+    // Released at close: the next page load takes it over at once, without waiting for staleness.
+    makeQueue(relay.url, storage, { heartbeat: 3_600_000, staleAfter: 3_600_000 })
+    await waitFor(() => relay.accepted().length === 1, 'delivered by the next page load')
+    expect(relay.accepted()).toEqual(['a'])
   })
 })
 
@@ -358,43 +381,60 @@ describe('overflow while sending', () => {
 })
 
 describe('writes to storage', () => {
-  /** MapStorage that counts setItem calls per key. */
+  /** MapStorage that counts setItem calls and bytes per key. */
   class CountingStorage extends MapStorage {
-    readonly writes = new Map<string, number>()
+    writes: Array<{ key: string; bytes: number }> = []
     override setItem(key: string, value: string) {
-      this.writes.set(key, (this.writes.get(key) ?? 0) + 1)
+      this.writes.push({ key, bytes: value.length })
       super.setItem(key, value)
     }
-    /** Writes to the per-tab queue keys (not the index of beats and claims). */
+    /** Writes other than the tabs' heartbeats (the lease index, written every beat). */
     queueWrites() {
-      let n = 0
-      for (const [k, c] of this.writes) if (/^loops-cdp:q:[^:]+$/.test(k)) n += c
-      return n
+      return this.writes.filter((w) => !w.key.endsWith(':tabs'))
     }
   }
 
-  it('writes the calls of 50 ms once (analytics-next hands over each event in its own task); pending() sees them before', async () => {
+  it('writes the calls of 50 ms together (analytics-next hands over each event in its own task); pending() sees them before', async () => {
     const counting = new CountingStorage()
     const globals = fakeWindow()
     globals.navigator.onLine = false
-    const h = makeQueue(relay.url, counting, { globals })
+    const h = makeQueue(relay.url, counting, { globals, heartbeat: 3_600_000 })
     for (const id of ids(25)) h.queue.enqueue(event(id))
     await new Promise((r) => setTimeout(r, 0)) // the next task, as analytics-next does
     for (const id of ids(50).slice(25)) h.queue.enqueue(event(id))
-    expect(counting.queueWrites()).toBe(0) // buffered, not written yet
+    expect(counting.queueWrites()).toEqual([]) // buffered, not written yet
     expect(h.queue.pending().map((m) => m.messageId)).toEqual(ids(50))
     await written()
-    expect(counting.queueWrites()).toBe(1)
-    const [key] = [...counting.writes.keys()].filter((k) => /^loops-cdp:q:[^:]+$/.test(k))
-    const stored = JSON.parse(counting.getItem(key as string) ?? '[]') as Array<{
-      messageId: string
-    }>
-    expect(stored.map((m) => m.messageId)).toEqual(ids(50))
+    const once = counting.queueWrites().length
+    expect(once).toBeGreaterThan(0)
+    expect(once).toBeLessThanOrEqual(2) // the calls, and the list of what this tab holds
     expect(h.queue.pending().map((m) => m.messageId)).toEqual(ids(50))
-    // A later task writes again, once.
-    h.queue.enqueue(event('late'))
+    // What was written survives the page: a crash now, and the next page load delivers all 50.
+    makeQueue(relay.url, counting, { heartbeat: 20, staleAfter: 60 })
+    await waitFor(() => relay.accepted().length === 50, 'delivered by the next page load')
+    expect(relay.accepted()).toEqual(ids(50))
+  })
+
+  it('the bytes written per call do not grow with the waiting queue', async () => {
+    const counting = new CountingStorage()
+    const globals = fakeWindow()
+    globals.navigator.onLine = false
+    const h = makeQueue(relay.url, counting, { globals, heartbeat: 3_600_000 })
+    const bytesFor = async (id: string) => {
+      const before = counting.queueWrites().length
+      h.queue.enqueue(event(id))
+      await written()
+      return counting
+        .queueWrites()
+        .slice(before)
+        .reduce((sum, w) => sum + w.bytes, 0)
+    }
+    const first = await bytesFor('first')
+    for (const id of ids(300)) h.queue.enqueue(event(id))
     await written()
-    expect(counting.queueWrites()).toBe(2)
+    const later = await bytesFor('later') // 301 messages are waiting now
+    expect(later).toBeLessThan(first * 2)
+    expect(h.queue.pending()).toHaveLength(302)
   })
 })
 

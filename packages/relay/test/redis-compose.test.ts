@@ -42,7 +42,10 @@ function interpolate(env: Record<string, string>, given: Record<string, string>)
   )
 }
 
-const given = { LOOPS_API_KEY: 'key-from-the-operator', RELAY_IDENTITY_SECRET: 'shared-secret-of-32-characters!!' }
+const given = {
+  LOOPS_API_KEY: 'key-from-the-operator',
+  RELAY_IDENTITY_SECRET: 'shared-secret-of-32-characters!!',
+}
 const relayConfig = (name: string) => {
   const env = compose.services[name]?.environment
   if (!env) throw new Error(`service ${name} has no environment`)

@@ -1,10 +1,9 @@
 import {
+  createLazyClient,
   createLoopsCdp,
   createStorage,
-  type LoopsCdp,
   type LoopsCdpEnvironment,
   type LoopsCdpOptions,
-  reportError,
 } from '@loops-cdp/core'
 import type {
   RSACustomIntegration,
@@ -45,40 +44,36 @@ export function loopsIntegration(
   options: LoopsIntegrationOptions,
   env?: LoopsCdpEnvironment,
 ): LoopsIntegration {
-  let cdp: LoopsCdp | undefined
   let resetSeen: ReturnType<typeof createResetWatch> | undefined
   const initialised = watchInit(options, options.initTimeout)
-  const client = (): LoopsCdp => {
-    cdp ??= createLoopsCdp(options, env)
-    resetSeen ??= createResetWatch(
+  const loops = createLazyClient(() => {
+    const client = createLoopsCdp(options, env)
+    resetSeen = createResetWatch(
       createStorage(env?.storage),
       `${options.storagePrefix ?? 'loops-cdp'}:rudder-identity`,
     )
-    return cdp
-  }
-  const send = (_analytics: RSAnalytics, _logger: RSALogger, { message }: RSAEvent): void => {
-    try {
+    return client
+  }, options.onError)
+  const send = (_analytics: RSAnalytics, _logger: RSALogger, { message }: RSAEvent): void =>
+    loops.guard(() => {
       if (!enabled(message.integrations)) return
-      const loops = client()
-      if (resetSeen?.(message.anonymousId, message.userId ?? '')) loops.reset()
-      loops.handle(toCdpCall(message))
-    } catch (error) {
-      reportError(options.onError, error)
-    }
-  }
+      const client = loops.get()
+      if (resetSeen?.(message.anonymousId, message.userId ?? '')) client.reset()
+      client.handle(toCdpCall(message))
+    })
 
   return {
     // A throw here (invalid options) makes RudderStack mark the destination as failed and log it.
     init: () => {
       initialised()
-      client()
+      loops.get()
     },
     // Nothing to wait for: no vendor script. The SDK replays events sent before ready.
     isReady: () => true,
     identify: send,
     track: send,
-    flush: () => cdp?.flush() ?? Promise.resolve(),
-    pending: () => cdp?.pending() ?? 0,
+    flush: loops.flush,
+    pending: loops.pending,
   }
 }
 

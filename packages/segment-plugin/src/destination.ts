@@ -1,9 +1,8 @@
 import {
+  createLazyClient,
   createLoopsCdp,
-  type LoopsCdp,
   type LoopsCdpEnvironment,
   type LoopsCdpOptions,
-  reportError,
 } from '@loops-cdp/core'
 import type { Analytics, Context, Plugin } from '@segment/analytics-next'
 import { toCdpCall } from './to-cdp-call'
@@ -31,21 +30,13 @@ export function loopsDestination(
   options: LoopsDestinationOptions,
   env?: LoopsCdpEnvironment,
 ): LoopsDestination {
-  let cdp: LoopsCdp | undefined
+  const loops = createLazyClient(() => createLoopsCdp(options, env), options.onError)
   let host: Analytics | undefined
-  const onReset = (): void => cdp?.reset()
-  // analytics-next calls a destination's load() without awaiting it, so a hook may run first:
-  // whoever comes first creates the client (synchronously), which is all "loaded" means here.
-  const client = (): LoopsCdp => {
-    cdp ??= createLoopsCdp(options, env)
-    return cdp
-  }
+  const onReset = loops.reset
   const send = (ctx: Context): Context => {
-    try {
-      if (enabled(ctx.event.integrations)) client().handle(toCdpCall(ctx))
-    } catch (error) {
-      reportError(options.onError, error)
-    }
+    loops.guard(() => {
+      if (enabled(ctx.event.integrations)) loops.get().handle(toCdpCall(ctx))
+    })
     return ctx
   }
   const skip = (ctx: Context): Context => ctx
@@ -54,26 +45,26 @@ export function loopsDestination(
     name: NAME,
     type: 'destination',
     version,
-    isLoaded: () => cdp !== undefined,
+    isLoaded: loops.isCreated,
     // A rejection (invalid options) makes analytics-next drop the plugin with a console warning.
     load: async (_ctx, analytics) => {
-      client()
+      loops.get()
       // analytics.reset() emits 'reset' after clearing its user: forget our identity with it.
       host = analytics
       host?.on?.('reset', onReset)
     },
     unload: () => {
       host?.off?.('reset', onReset)
-      cdp?.close()
-      cdp = host = undefined
+      loops.close()
+      host = undefined
     },
     identify: send,
     track: send,
     page: skip,
     group: skip,
     alias: skip,
-    flush: () => cdp?.flush() ?? Promise.resolve(),
-    pending: () => cdp?.pending() ?? 0,
+    flush: loops.flush,
+    pending: loops.pending,
   }
 }
 
