@@ -33,8 +33,8 @@ export const VARIANTS: readonly Variant[] = [
 interface Options {
   relayMode: RelayMode
   variant: Variant
-  /** `undefined` runs the relay without identity verification. */
-  identitySecret: string | undefined
+  /** `''` runs the relay without identity verification (`undefined` means the default). */
+  identitySecret: string
   /** More relay settings for a test (e.g. `{ createProperties: true }`). */
   relayConfig: Record<string, unknown>
 }

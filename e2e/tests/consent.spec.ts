@@ -16,7 +16,7 @@ import { uniqueEmail } from '../helpers/page'
 const pages = join(dirname(fileURLToPath(import.meta.url)), '..', 'pages')
 
 // These pages are about consent, not identity: their relay does not verify identities.
-test.use({ identitySecret: undefined })
+test.use({ identitySecret: '' })
 
 interface ConsentPage {
   identify(userId: string, traits: Record<string, unknown>): Promise<void>

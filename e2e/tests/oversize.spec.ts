@@ -19,7 +19,7 @@ for (const variant of VARIANTS) {
         loopsApiUrl: `${loops.url}/api`,
         loopsApiKey: LOOPS_API_KEY,
         relayMode: 'direct',
-        relayConfig: {
+        relayOptions: {
           maxBodyBytes: 2048,
           logSink: (line: Record<string, unknown>) => relayLog.push(line),
         },

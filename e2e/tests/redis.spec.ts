@@ -28,7 +28,7 @@ test.describe('relay in redis mode', () => {
       loopsApiUrl: `${loops.url}/api`,
       loopsApiKey: LOOPS_API_KEY,
       relayMode: 'direct', // replaced by relayOptions.mode below
-      relayConfig: {
+      relayOptions: {
         mode: 'redis',
         redisUrl: redis.url,
         logSink: (line: Record<string, unknown>) => relayLog.push(line),

@@ -29,7 +29,13 @@ for (const variant of VARIANTS) {
             configurable: true,
             get: () => config,
             set: (value: object) => {
-              config = { ...value, origin, relayUrl: `${origin}/loops` }
+              config = {
+                ...value,
+                origin,
+                relayUrl: `${origin}/loops`,
+                // The example server signs the page's user: also through the proxy.
+                identityUrl: `${origin}/api/identity`,
+              }
             },
           })
         }, proxy.origin)
