@@ -12,12 +12,14 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { createServer as createTcpServer } from 'node:net'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError } from '../src/config'
 import type { LogLine } from '../src/log'
 import { createRelay, type RelayOptions } from '../src/relay'
-import { jsonLines, listeningUrl, runCli } from './cli-harness'
+import { buildRelayIfStale, jsonLines, listeningUrl, runCli } from './helpers/built-cli'
 import { contact, emulator, event, onCleanup, post, served, tempDir, waitFor } from './http-harness'
+
+beforeAll(buildRelayIfStale, 200_000)
 
 const KEY = 'sk_Zq8Rt3Lw9Xv2Np7Km4Hd6Jf1Bc5Gy0Ts'
 // The key starts ~120 characters into each echoing body: a 160-character excerpt taken before
