@@ -2,9 +2,9 @@
 // emulator: refusing to start without a key, the listening line with the real port, a full flow
 // with a distinctive key that must appear in no output and no response, flags, graceful stop.
 import { execFileSync } from 'node:child_process'
-import { connect } from 'node:net'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildRelayIfStale, listeningUrl, relayDir, runCli } from './helpers/built-cli'
+import { sendAndStall } from './helpers/loopback'
 import { contact, emulator, event, onCleanup, tempDir, waitFor } from './http-harness'
 
 beforeAll(buildRelayIfStale, 200_000)
@@ -150,15 +150,12 @@ describe('loops-relay CLI', () => {
     const emu = await emulator()
     const r = runCli({ LOOPS_API_URL: emu.apiUrl, PORT: '0', RELAY_MODE: 'direct' })
     const url = new URL(await listeningUrl(r))
-    const socket = connect(Number(url.port), url.hostname)
-    onCleanup(() => void socket.destroy())
-    let received = ''
-    let closed = false
-    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk))
-    socket.on('close', () => (closed = true))
-    socket.on('error', () => {})
-    socket.write('POST /v1/batch HTTP/1.1\r\nHost: relay\r\n') // and never the rest
-    await waitFor(() => closed, 'the server closing the connection', 25_000)
+    const received = await sendAndStall(
+      { hostname: url.hostname, port: Number(url.port) },
+      'POST /v1/batch HTTP/1.1\r\nHost: relay\r\n', // and never the rest
+      25_000,
+      onCleanup,
+    )
     expect(received).toMatch(/^HTTP\/1\.1 408/)
     r.child.kill('SIGTERM')
     expect(await r.exited).toBe(0)

@@ -1,10 +1,10 @@
 // `loops-relay doctor`: the built CLI spawned against the real emulator, on a correct set-up and
 // on broken ones. What a person reads (the table), what a script reads (--json, exit status).
 import { writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildRelayIfStale, runCli } from './helpers/built-cli'
+import { freePort } from './helpers/loopback'
 import {
   contact,
   emulator,
@@ -32,14 +32,6 @@ function rowOf(table: string, name: string): { status: string; detail: string } 
   const line = table.split('\n').find((l) => l.slice(8).startsWith(`${name} `))
   if (!line) return undefined
   return { status: line.slice(2, 6).trim(), detail: line.slice(8 + name.length).trim() }
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 const LISTS = [
@@ -116,7 +108,7 @@ describe('loops-relay doctor', { timeout: 60_000 }, () => {
       LOOPS_API_URL: emu.apiUrl,
       LOOPS_API_KEY: 'not-the-key',
       RELAY_MODE: 'redis',
-      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
     }
     const table = await doctor(env)
     console.log(table.stdout)
