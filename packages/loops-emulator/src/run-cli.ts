@@ -78,43 +78,42 @@ function integer(flag: string, raw: string, max: number): number {
   return n
 }
 
-/** `id:name,id2:Name two` → lists; a bare `id` is its own name. */
-export function parseLists(raw: string): MailingList[] {
+/** `a:b, c` → each non-empty item, the part before its first colon, and the rest if any. */
+function colonItems(raw: string): Array<{ item: string; head: string; rest: string | undefined }> {
   return raw
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '')
     .map((item) => {
       const colon = item.indexOf(':')
-      const id = (colon < 0 ? item : item.slice(0, colon)).trim()
-      const name = (colon < 0 ? item : item.slice(colon + 1)).trim() || id
-      if (id === '') throw new CliUsageError(`--lists: empty list id in "${item}"`, '--lists')
-      return { id, name }
+      if (colon < 0) return { item, head: item, rest: undefined }
+      return { item, head: item.slice(0, colon).trim(), rest: item.slice(colon + 1).trim() }
     })
+}
+
+/** `id:name,id2:Name two` → lists; a bare `id` is its own name. */
+export function parseLists(raw: string): MailingList[] {
+  return colonItems(raw).map(({ item, head: id, rest }) => {
+    if (id === '') throw new CliUsageError(`--lists: empty list id in "${item}"`, '--lists')
+    return { id, name: rest || id }
+  })
 }
 
 const PROPERTY_TYPES: readonly PropertyType[] = ['string', 'number', 'boolean', 'date']
 
 /** `plan:string,seats:number,trial` → custom properties; a bare key is a string property. */
 export function parseProperties(raw: string): Array<{ key: string; type: PropertyType }> {
-  return raw
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '')
-    .map((item) => {
-      const colon = item.indexOf(':')
-      const key = (colon < 0 ? item : item.slice(0, colon)).trim()
-      const type = (colon < 0 ? 'string' : item.slice(colon + 1).trim()) as PropertyType
-      if (key === '')
-        throw new CliUsageError(`--properties: empty key in "${item}"`, '--properties')
-      if (!PROPERTY_TYPES.includes(type)) {
-        throw new CliUsageError(
-          `--properties: "${type}" is not a property type (string, number, boolean, date)`,
-          '--properties',
-        )
-      }
-      return { key, type }
-    })
+  return colonItems(raw).map(({ item, head: key, rest }) => {
+    const type = (rest ?? 'string') as PropertyType
+    if (key === '') throw new CliUsageError(`--properties: empty key in "${item}"`, '--properties')
+    if (!PROPERTY_TYPES.includes(type)) {
+      throw new CliUsageError(
+        `--properties: "${type}" is not a property type (string, number, boolean, date)`,
+        '--properties',
+      )
+    }
+    return { key, type }
+  })
 }
 
 export interface CliHandle {

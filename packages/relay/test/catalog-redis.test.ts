@@ -1,46 +1,20 @@
 // Creating a property from several relay processes (redis mode): a Redis key decides who creates
 // it, the others wait until it shows up in Loops. A real redis-server on a free loopback port,
 // two catalogs (two processes' worth) against one emulator.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createPropertyCatalog } from '../src/catalog/catalog'
 import { createCatalogApi } from '../src/catalog/catalog-api'
 import { createRedisCreationLock } from '../src/catalog/redis-creation-lock'
 import { parseRedisUrl, RespError, redisCommands } from '../src/catalog/resp'
 import { createPacer } from '../src/pacer'
-import { emulator, waitFor } from './http-harness'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-const children: ChildProcess[] = []
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
-})
+import { freePort } from './helpers/loopback'
+import { startRedisServer } from './helpers/redis-server'
+import { emulator, onCleanup } from './http-harness'
 
 async function startRedis(): Promise<string> {
-  const port = await freePort()
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  )
-  children.push(child)
-  const url = `redis://127.0.0.1:${port}`
-  await waitFor(async () => {
-    try {
-      return (await redisCommands(parseRedisUrl(url), [['PING']]))[0] === 'PONG'
-    } catch {
-      return false
-    }
-  }, 'redis-server up')
-  return url
+  const server = await startRedisServer()
+  onCleanup(() => server.close())
+  return server.url
 }
 
 describe('RESP client', () => {

@@ -1,68 +1,13 @@
 // The built CLI (`node packages/relay/dist/cli.js`) as a child process against the real
 // emulator: refusing to start without a key, the listening line with the real port, a full flow
 // with a distinctive key that must appear in no output and no response, flags, graceful stop.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { connect } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { execFileSync } from 'node:child_process'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { buildRelayIfStale, listeningUrl, relayDir, runCli } from './helpers/built-cli'
+import { sendAndStall } from './helpers/loopback'
 import { contact, emulator, event, onCleanup, tempDir, waitFor } from './http-harness'
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
-
-beforeAll(() => {
-  // The root test script builds first; a bare `vitest run` builds here instead of skipping.
-  if (!existsSync(cli)) {
-    execFileSync('pnpm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore', timeout: 180_000 })
-  }
-}, 200_000)
-
-interface Run {
-  child: ChildProcess
-  out: string[]
-  err: string[]
-  exited: Promise<number | null>
-}
-
-/** Starts the CLI with exactly `env` (plus PATH), never the test runner's own variables. */
-function run(env: Record<string, string>, args: string[] = []): Run {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const out: string[] = []
-  const err: string[] = []
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => out.push(chunk))
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => err.push(chunk))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  onCleanup(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      await exited
-    }
-  })
-  return { child, out, err, exited }
-}
-
-/** Waits for the one JSON "listening" line and returns its URL. */
-async function listening(r: Run): Promise<string> {
-  let url: string | undefined
-  await waitFor(
-    () => {
-      for (const text of r.out.join('').split('\n')) {
-        if (!text.startsWith('{')) continue
-        const line = JSON.parse(text) as { msg?: string; url?: string }
-        if (line.msg === 'listening') url = line.url
-      }
-      if (r.child.exitCode !== null) throw new Error(`cli exited: ${r.err.join('')}`)
-      return url !== undefined
-    },
-    'listening line',
-    15_000,
-  )
-  return url as string
-}
+beforeAll(buildRelayIfStale, 200_000)
 
 describe('loops-relay CLI', () => {
   it('refuses to start without LOOPS_API_KEY for a non-loopback Loops URL', async () => {
@@ -72,7 +17,7 @@ describe('loops-relay CLI', () => {
       { LOOPS_API_URL: 'http://10.0.0.8:4010/api', PORT: '0', LOOPS_API_KEY: '' },
     ]
     for (const env of envs) {
-      const r = run(env)
+      const r = runCli(env)
       expect(await r.exited).toBe(1)
       const stderr = r.err.join('')
       expect(stderr).toMatch(/^loops-relay: LOOPS_API_KEY: not set\./)
@@ -83,8 +28,8 @@ describe('loops-relay CLI', () => {
 
   it('starts without a key for the emulator, prints the real port, stops on SIGTERM', async () => {
     const emu = await emulator()
-    const r = run({ LOOPS_API_URL: emu.apiUrl, PORT: '0', RELAY_DATA_DIR: tempDir() })
-    const url = await listening(r)
+    const r = runCli({ LOOPS_API_URL: emu.apiUrl, PORT: '0', RELAY_DATA_DIR: tempDir() })
+    const url = await listeningUrl(r)
     const port = Number(new URL(url).port)
     expect(port).toBeGreaterThan(0)
     const health = (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>
@@ -100,7 +45,7 @@ describe('loops-relay CLI', () => {
 
   it('takes flags over the environment, and explains --help and unknown flags', async () => {
     const emu = await emulator()
-    const r = run({ LOOPS_API_URL: 'https://app.loops.so/api', PORT: '1' }, [
+    const r = runCli({ LOOPS_API_URL: 'https://app.loops.so/api', PORT: '1' }, [
       `--api-url=${emu.apiUrl}`,
       '--port',
       '0',
@@ -108,16 +53,16 @@ describe('loops-relay CLI', () => {
       'direct',
       '--metrics',
     ])
-    const url = await listening(r)
+    const url = await listeningUrl(r)
     expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ mode: 'direct' })
     expect((await fetch(`${url}/metrics`)).status).toBe(200)
     r.child.kill('SIGINT')
     expect(await r.exited).toBe(0)
 
-    const help = run({}, ['--help'])
+    const help = runCli({}, ['--help'])
     expect(await help.exited).toBe(0)
     expect(help.out.join('')).toMatch(/RELAY_ALLOWED_ORIGINS/)
-    const bad = run({}, ['--no-such-flag'])
+    const bad = runCli({}, ['--no-such-flag'])
     expect(await bad.exited).toBe(1)
     expect(bad.err.join('')).toMatch(/--no-such-flag: unknown flag/)
   })
@@ -125,7 +70,7 @@ describe('loops-relay CLI', () => {
   it('never shows the API key: full flow in queue mode, every line and every response checked', async () => {
     const KEY = 'sk_live_DISTINCTIVE_9f8e7d6c5b4a'
     const emu = await emulator({ apiKey: KEY })
-    const r = run({
+    const r = runCli({
       LOOPS_API_KEY: KEY,
       LOOPS_API_URL: emu.apiUrl,
       PORT: '0',
@@ -134,7 +79,7 @@ describe('loops-relay CLI', () => {
       RELAY_METRICS: 'true',
       RELAY_IDENTITY_SECRET: 'backend-shared-secret',
     })
-    const url = await listening(r)
+    const url = await listeningUrl(r)
     const seen: string[] = []
     const call = async (path: string, init: RequestInit = {}) => {
       const res = await fetch(`${url}${path}`, init)
@@ -203,17 +148,14 @@ describe('loops-relay CLI', () => {
 
   it('cuts off a client that sends its headers too slowly (15 s, not the 60 s of Node)', async () => {
     const emu = await emulator()
-    const r = run({ LOOPS_API_URL: emu.apiUrl, PORT: '0', RELAY_MODE: 'direct' })
-    const url = new URL(await listening(r))
-    const socket = connect(Number(url.port), url.hostname)
-    onCleanup(() => void socket.destroy())
-    let received = ''
-    let closed = false
-    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk))
-    socket.on('close', () => (closed = true))
-    socket.on('error', () => {})
-    socket.write('POST /v1/batch HTTP/1.1\r\nHost: relay\r\n') // and never the rest
-    await waitFor(() => closed, 'the server closing the connection', 25_000)
+    const r = runCli({ LOOPS_API_URL: emu.apiUrl, PORT: '0', RELAY_MODE: 'direct' })
+    const url = new URL(await listeningUrl(r))
+    const received = await sendAndStall(
+      { hostname: url.hostname, port: Number(url.port) },
+      'POST /v1/batch HTTP/1.1\r\nHost: relay\r\n', // and never the rest
+      25_000,
+      onCleanup,
+    )
     expect(received).toMatch(/^HTTP\/1\.1 408/)
     r.child.kill('SIGTERM')
     expect(await r.exited).toBe(0)
@@ -232,7 +174,7 @@ describe('loops-relay CLI', () => {
       ['--input-type=module', `import('./dist/index.js')`],
     ] as const) {
       const out = execFileSync(process.execPath, [flag, '-e', script(load)], {
-        cwd: packageDir,
+        cwd: relayDir,
         encoding: 'utf8',
         timeout: 20_000,
       })

@@ -1,87 +1,24 @@
 // SIGKILL mid-drain: the built CLI (`node dist/cli.js`) in queue mode is killed while it is
 // sending, restarted over the same data dir, and must then deliver every accepted message —
 // each event exactly once by its idempotency key, every contact present.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import { execFileSync } from 'node:child_process'
 import type { WireMessage } from '@loops-cdp/core/protocol'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { contact, emulator, event, onCleanup, tempDir, waitFor } from './delivery-helpers'
+import { contact, emulator, event, tempDir, waitFor } from './delivery-helpers'
+import { buildRelayIfStale, startRelayProcess } from './helpers/built-cli'
 
-const relayDir = fileURLToPath(new URL('..', import.meta.url))
-const cli = join(relayDir, 'dist', 'cli.js')
 const RATE = 5
 
-/** Newest modification time under a folder. */
-function newest(dir: string): number {
-  let latest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs)
-  }
-  return latest
-}
-
-beforeAll(() => {
-  // Build only when dist is missing or older than the sources, so the test runs today's code.
-  if (existsSync(cli) && statSync(cli).mtimeMs >= newest(join(relayDir, 'src'))) return
-  execFileSync('pnpm', ['--filter', '@loops-cdp/relay', 'build'], {
-    cwd: relayDir,
-    stdio: 'ignore',
-    timeout: 180_000,
-  })
-}, 200_000)
-
-interface Running {
-  child: ChildProcess
-  url: string
-  exited: Promise<number | null>
-}
+beforeAll(buildRelayIfStale, 200_000)
 
 /**
- * Starts the CLI and resolves with its URL from the JSON `listening` line it prints. `fileLimit`
- * runs it under a soft file-size limit (RLIMIT_FSIZE, via util-linux `prlimit`, which then execs
- * Node: same pid): writes past that size fail as on a full disk, until the limit is raised.
+ * Starts the CLI and resolves once it listens. `fileLimit` runs it under a soft file-size limit
+ * (RLIMIT_FSIZE, via util-linux `prlimit`, which then execs Node: same pid): writes past that
+ * size fail as on a full disk, until the limit is raised.
  */
-async function startRelay(env: Record<string, string>, fileLimit?: number): Promise<Running> {
-  const [command, args] =
-    fileLimit === undefined
-      ? [process.execPath, [cli]]
-      : ['prlimit', [`--fsize=${fileLimit}:unlimited`, process.execPath, cli]]
-  const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  )
-  onCleanup(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited
-  })
-  const stderr: string[] = []
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`relay did not start: ${stderr.join('')}`)),
-      15_000,
-    )
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
-      try {
-        const line = JSON.parse(text) as { msg?: string; url?: string }
-        if (line.msg === 'listening' && line.url) {
-          clearTimeout(timer)
-          resolve(line.url)
-        }
-      } catch {
-        // not a JSON line
-      }
-    })
-    child.once('exit', () => reject(new Error(`relay exited early: ${stderr.join('')}`)))
-  })
-  return { child, url, exited }
+function startRelay(env: Record<string, string>, fileLimit?: number) {
+  const wrap = fileLimit === undefined ? [] : ['prlimit', `--fsize=${fileLimit}:unlimited`]
+  return startRelayProcess(env, [], { wrap })
 }
 
 describe('crash safety of the built CLI in queue mode', () => {

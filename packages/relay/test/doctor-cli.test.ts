@@ -1,11 +1,10 @@
 // `loops-relay doctor`: the built CLI spawned against the real emulator, on a correct set-up and
 // on broken ones. What a person reads (the table), what a script reads (--json, exit status).
-import { execFile, execFileSync } from 'node:child_process'
-import { readdirSync, statSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { buildRelayIfStale, runCli } from './helpers/built-cli'
+import { freePort } from './helpers/loopback'
 import {
   contact,
   emulator,
@@ -17,44 +16,15 @@ import {
   waitFor,
 } from './http-harness'
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
-const cli = join(packageDir, 'dist/cli.js')
 const KEY = 'doctor-test-key-7f3a'
 
-const newest = (dir: string): number =>
-  Math.max(
-    ...readdirSync(dir, { withFileTypes: true, recursive: true })
-      .filter((e) => e.isFile())
-      .map((e) => statSync(join(e.parentPath, e.name)).mtimeMs),
-  )
-const builtAt = () => {
-  try {
-    return statSync(cli).mtimeMs
-  } catch {
-    return 0
-  }
-}
-
-beforeAll(() => {
-  // Build when dist is missing or older than the sources, so the test never runs stale code.
-  if (builtAt() < newest(join(packageDir, 'src'))) {
-    execFileSync('pnpm', ['run', 'build'], { cwd: packageDir, stdio: 'ignore', timeout: 180_000 })
-  }
-}, 200_000)
+beforeAll(buildRelayIfStale, 200_000)
 
 /** Runs `loops-relay doctor` with exactly `env` (plus PATH); resolves exit code and output. */
-function doctor(env: Record<string, string>, args: string[] = []) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [cli, 'doctor', ...args],
-      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
-        resolve({ code, stdout, stderr })
-      },
-    )
-  })
+async function doctor(env: Record<string, string>, args: string[] = []) {
+  const run = runCli(env, ['doctor', ...args])
+  const code = await run.exited
+  return { code: code ?? -1, stdout: run.out.join(''), stderr: run.err.join('') }
 }
 
 /** The status and detail of one row of the table. */
@@ -62,14 +32,6 @@ function rowOf(table: string, name: string): { status: string; detail: string } 
   const line = table.split('\n').find((l) => l.slice(8).startsWith(`${name} `))
   if (!line) return undefined
   return { status: line.slice(2, 6).trim(), detail: line.slice(8 + name.length).trim() }
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 const LISTS = [
@@ -146,7 +108,7 @@ describe('loops-relay doctor', { timeout: 60_000 }, () => {
       LOOPS_API_URL: emu.apiUrl,
       LOOPS_API_KEY: 'not-the-key',
       RELAY_MODE: 'redis',
-      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
     }
     const table = await doctor(env)
     console.log(table.stdout)

@@ -1,5 +1,6 @@
 // The relay tests' view of a running Loops emulator: its inspection API and fault injection, over
-// real HTTP. Shared by delivery-helpers.ts (per-test emulators) and http-harness.ts (per file).
+// real HTTP. Made by helpers/test-resources.ts for delivery-helpers.ts (per test) and
+// http-harness.ts (per file).
 import type { startEmulator } from '../../loops-emulator/src/index.js'
 
 export interface EmuRequestRecord {

@@ -9,7 +9,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { signIdentity } from '../src/identity'
 import type { LogLine } from '../src/log'
 import { createRelay, type RelayOptions } from '../src/relay'
-import { listeningUrl, runCli } from './cli-harness'
+import { buildRelayIfStale, listeningUrl, runCli } from './helpers/built-cli'
 import {
   contact,
   emulator,
@@ -28,6 +28,7 @@ const LISTS = [
   { id: 'internal', name: 'Internal' },
 ]
 let emu: TestEmulator
+beforeAll(buildRelayIfStale, 200_000)
 beforeAll(async () => {
   emu = await emulator({ lists: LISTS })
 })

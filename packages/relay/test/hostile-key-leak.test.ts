@@ -12,12 +12,15 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { createServer as createTcpServer } from 'node:net'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError } from '../src/config'
 import type { LogLine } from '../src/log'
 import { createRelay, type RelayOptions } from '../src/relay'
-import { jsonLines, listeningUrl, runCli } from './cli-harness'
+import { buildRelayIfStale, jsonLines, listeningUrl, runCli } from './helpers/built-cli'
+import { freePort, listenOnLoopback } from './helpers/loopback'
 import { contact, emulator, event, onCleanup, post, served, tempDir, waitFor } from './http-harness'
+
+beforeAll(buildRelayIfStale, 200_000)
 
 const KEY = 'sk_Zq8Rt3Lw9Xv2Np7Km4Hd6Jf1Bc5Gy0Ts'
 // The key starts ~120 characters into each echoing body: a 160-character excerpt taken before
@@ -55,15 +58,7 @@ async function echoServer(reply: (req: IncomingMessage, auth: string, body: stri
       res.end(body)
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  const { port } = server.address() as { port: number }
+  const port = await listenOnLoopback(server, onCleanup)
   return { apiUrl: `http://127.0.0.1:${port}/api`, seen }
 }
 
@@ -163,16 +158,11 @@ describe('hostile: the Loops API key never leaks, not even in part', () => {
     }
     const thrown = relayWithLogs({ loopsApiUrl: 'http://127.0.0.1:9/api', fetch: throwing })
     // A port that was free a moment ago: nothing listens there now.
-    const closed = createTcpServer()
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
-    const closedPort = (closed.address() as { port: number }).port
-    await new Promise<void>((resolve) => closed.close(() => resolve()))
+    const closedPort = await freePort()
     const refused = relayWithLogs({ loopsApiUrl: `http://127.0.0.1:${closedPort}/api` })
     // A server that drops every connection as soon as the request arrives.
     const reset = createTcpServer((socket) => socket.destroy())
-    await new Promise<void>((resolve) => reset.listen(0, '127.0.0.1', resolve))
-    onCleanup(() => new Promise<void>((resolve) => reset.close(() => resolve())))
-    const resetPort = (reset.address() as { port: number }).port
+    const resetPort = await listenOnLoopback(reset, onCleanup)
     const resetting = relayWithLogs({ loopsApiUrl: `http://127.0.0.1:${resetPort}/api` })
 
     const outputs: Array<[string, string]> = []

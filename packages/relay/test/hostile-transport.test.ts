@@ -1,10 +1,10 @@
 // Attacks on the transport, over real HTTP against serveRelay: over-large bodies from clients
 // that write everything before reading, and slow clients holding a connection open.
 import { request as httpRequest } from 'node:http'
-import { connect } from 'node:net'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { serveRelay } from '../src/serve'
-import { emulator, onCleanup, relayFor, type TestEmulator, waitFor } from './http-harness'
+import { sendAndStall } from './helpers/loopback'
+import { emulator, onCleanup, relayFor, type TestEmulator } from './http-harness'
 
 let emu: TestEmulator
 beforeAll(async () => {
@@ -113,18 +113,13 @@ describe('hostile transport', () => {
       requestTimeoutMs: 1000,
     })
     onCleanup(() => served.close())
-    const socket = connect(served.port, '127.0.0.1')
-    onCleanup(() => void socket.destroy())
-    let received = ''
-    let closed = false
-    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk))
-    socket.on('close', () => (closed = true))
-    socket.on('error', () => {})
-    socket.write(
-      'POST /v1/batch HTTP/1.1\r\nHost: relay\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n{"batch":[',
-    )
     // The rest never comes: the server must give up on its own, answering 408 and closing.
-    await waitFor(() => closed, 'connection closed by the server', 15_000)
+    const received = await sendAndStall(
+      { hostname: '127.0.0.1', port: served.port },
+      'POST /v1/batch HTTP/1.1\r\nHost: relay\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n{"batch":[',
+      15_000,
+      onCleanup,
+    )
     expect(received).toMatch(/^HTTP\/1\.1 408/)
   })
 
@@ -137,15 +132,12 @@ describe('hostile transport', () => {
       requestTimeoutMs: 5000,
     })
     onCleanup(() => served.close())
-    const socket = connect(served.port, '127.0.0.1')
-    onCleanup(() => void socket.destroy())
-    let received = ''
-    let closed = false
-    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk))
-    socket.on('close', () => (closed = true))
-    socket.on('error', () => {})
-    socket.write('POST /v1/batch HTTP/1.1\r\nHost: relay\r\n')
-    await waitFor(() => closed, 'connection closed by the server', 15_000)
+    const received = await sendAndStall(
+      { hostname: '127.0.0.1', port: served.port },
+      'POST /v1/batch HTTP/1.1\r\nHost: relay\r\n',
+      15_000,
+      onCleanup,
+    )
     expect(received).toMatch(/^HTTP\/1\.1 408/)
   })
 })

@@ -1,38 +1,20 @@
 // Shared by the HTTP, policy and CLI tests: a real Loops emulator on an ephemeral loopback port,
 // a relay made with createRelay (in-process, or served over real HTTP), and a bounded poll.
 // Everything started here is stopped after each test file.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll } from 'vitest'
-// The emulator's sources (not its dist), so these tests never need a build of it.
-import { type EmulatorOptions, startEmulator } from '../../loops-emulator/src/index.js'
 import type { LogLine } from '../src/log'
 import { createRelay, type Relay, type RelayOptions } from '../src/relay'
 import { serveRelay } from '../src/serve'
-import { emulatorClient, TEST_PROPERTIES } from './emulator-client'
+import { pollUntil, testResources } from './helpers/test-resources'
 
-const cleanups: Array<() => Promise<void> | void> = []
-export const onCleanup = (fn: () => Promise<void> | void) => cleanups.push(fn)
-afterAll(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.()
-})
+const resources = testResources(afterAll, 'relay-http-')
+export const onCleanup = resources.onCleanup
+export const emulator = resources.emulator
+export const tempDir = resources.tempDir
 
 export type { EmuRequestRecord as EmuRequest } from './emulator-client'
 
-export async function emulator(options: EmulatorOptions = {}) {
-  const emu = await startEmulator({ rateLimit: 0, properties: TEST_PROPERTIES, ...options })
-  onCleanup(() => emu.close())
-  return emulatorClient(emu)
-}
-
 export type TestEmulator = Awaited<ReturnType<typeof emulator>>
-
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'relay-http-'))
-  onCleanup(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
 
 /** A relay in direct mode against the emulator, with its log lines captured. */
 export function relayFor(emu: TestEmulator, options: RelayOptions = {}) {
@@ -84,15 +66,8 @@ export const event = (messageId: string, fields: Record<string, unknown> = {}) =
 })
 
 /** Polls `check` until it is true or the deadline passes (conditions, not fixed sleeps). */
-export async function waitFor(
+export const waitFor = (
   check: () => boolean | Promise<boolean>,
   what = 'condition',
   timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error(`${what} not met within ${timeoutMs} ms`)
-}
+): Promise<void> => pollUntil(check, timeoutMs, what)

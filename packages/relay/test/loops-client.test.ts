@@ -1,9 +1,9 @@
 import { createServer as createHttpServer } from 'node:http'
-import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { LoopsHttpError, LoopsNetworkError, LoopsTimeoutError } from '../src/errors'
 import { createLoopsClient, type LoopsFailure, type LoopsResult } from '../src/loops-client'
 import { emulator, onCleanup, waitFor } from './delivery-helpers'
+import { freePort, listenOnLoopback } from './helpers/loopback'
 
 const KEY = 'sk_test_9f8e7d6c5b4a39281706'
 
@@ -94,15 +94,7 @@ describe('Loops client (ky) against the emulator', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' })
       res.write('{"success":')
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    onCleanup(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections()
-          server.close(() => resolve())
-        }),
-    )
-    const { port } = server.address() as { port: number }
+    const port = await listenOnLoopback(server, onCleanup)
     const loops = createLoopsClient({
       apiKey: KEY,
       baseUrl: `http://127.0.0.1:${port}/api`,
@@ -133,10 +125,7 @@ describe('Loops client (ky) against the emulator', () => {
 
   it('reports a refused connection as a retryable LoopsNetworkError without the key', async () => {
     // A port that was free a moment ago: nothing listens there now.
-    const server = createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as { port: number }
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    const port = await freePort()
     const loops = createLoopsClient({ apiKey: KEY, baseUrl: `http://127.0.0.1:${port}/api` })
     const result = failure(await loops.sendEvent({ eventName: 'X', email: 'a@b.co' }, 'm-net'))
     expect(result.error).toBeInstanceOf(LoopsNetworkError)

@@ -3,43 +3,13 @@
 // names the package. The install is real: an app folder whose node_modules holds the built relay
 // and its dependencies (the workspace's own copies) and no better-sqlite3, used by a separate
 // Node process, so module resolution cannot find the workspace's copy.
-import { execFileSync, spawn } from 'node:child_process'
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  realpathSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs'
+import { cpSync, existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { onCleanup, tempDir } from './delivery-helpers'
+import { tempDir } from './delivery-helpers'
+import { buildRelayIfStale, listeningUrl, relayDir, runNode } from './helpers/built-cli'
 
-const relayDir = fileURLToPath(new URL('..', import.meta.url))
-const cli = join(relayDir, 'dist', 'cli.js')
-
-function newest(dir: string): number {
-  let latest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs)
-  }
-  return latest
-}
-
-beforeAll(() => {
-  // Build only when dist is missing or older than the sources, so the test runs today's code.
-  if (existsSync(cli) && statSync(cli).mtimeMs >= newest(join(relayDir, 'src'))) return
-  execFileSync('pnpm', ['--filter', '@loops-cdp/relay', 'build'], {
-    cwd: relayDir,
-    stdio: 'ignore',
-    timeout: 180_000,
-  })
-}, 200_000)
+beforeAll(buildRelayIfStale, 200_000)
 
 /** An app folder with @loops-cdp/relay installed as `--omit=optional` leaves it. */
 function appWithoutSqlite(): string {
@@ -58,27 +28,6 @@ function appWithoutSqlite(): string {
   expect(existsSync(join(modules, 'better-sqlite3'))).toBe(false)
   writeFileSync(join(app, 'package.json'), '{"name":"app","private":true,"type":"module"}')
   return app
-}
-
-function runNode(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, args, {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    out += chunk.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-  onCleanup(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited
-  })
-  return { child, exited, output: () => out }
 }
 
 const HINT =
@@ -108,7 +57,7 @@ describe('@loops-cdp/relay installed without its optional better-sqlite3', () =>
       await queue.stop()
     `
     writeFileSync(join(app, 'check.mjs'), script)
-    const run = runNode(app, ['check.mjs'])
+    const run = runNode(['check.mjs'], {}, { cwd: app })
     expect(await run.exited).toBe(0)
     const [direct, queue] = run
       .output()
@@ -131,16 +80,16 @@ describe('@loops-cdp/relay installed without its optional better-sqlite3', () =>
     const app = appWithoutSqlite()
     const bin = join(app, 'node_modules', '@loops-cdp', 'relay', 'dist', 'cli.js')
     const env = { LOOPS_API_URL: 'http://127.0.0.1:9/api', PORT: '0', HOST: '127.0.0.1' }
-    const queue = runNode(app, [bin], { ...env, RELAY_MODE: 'queue', RELAY_DATA_DIR: './q' })
+    const queue = runNode(
+      [bin],
+      { ...env, RELAY_MODE: 'queue', RELAY_DATA_DIR: './q' },
+      { cwd: app },
+    )
     expect(await queue.exited).toBe(1)
     expect(queue.output()).toContain(`loops-relay: SqliteUnavailableError: ${HINT}`)
 
-    const direct = runNode(app, [bin], { ...env, RELAY_MODE: 'direct' })
-    const deadline = Date.now() + 15_000
-    while (!direct.output().includes('"msg":"listening"') && Date.now() < deadline) {
-      if (direct.child.exitCode !== null) break
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    const direct = runNode([bin], { ...env, RELAY_MODE: 'direct' }, { cwd: app })
+    await listeningUrl(direct)
     expect(direct.output()).toContain('"msg":"listening"')
     direct.child.kill('SIGTERM')
     expect(await direct.exited).toBe(0)

@@ -6,8 +6,8 @@
 import type { WireMessage } from '@loops-cdp/core/protocol'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { emulator, event, onCleanup, waitFor } from './delivery-helpers'
+import { buildRelayIfStale, type RelayProcess, startRelayProcess } from './helpers/built-cli'
 import { startRedisServer } from './helpers/redis-server'
-import { buildRelayIfStale, type RelayProcess, startRelayProcess } from './helpers/relay-process'
 
 const RATE = 10
 const EVENTS = 300

@@ -23,7 +23,8 @@ async function redisServer(): Promise<RedisServer> {
   return server
 }
 
-async function relayMode(
+/** A redis-mode relay, started; it may not reach Redis yet. */
+async function startMode(
   emu: TestEmulator,
   redis: RedisServer,
   extra: Partial<RedisModeOptions> = {},
@@ -43,8 +44,18 @@ async function relayMode(
   })
   onCleanup(() => mode.stop())
   mode.start()
-  await waitFor(() => mode.health().ok, 10_000, 'redis reachable')
   return { mode, outcomes, duplicates }
+}
+
+/** A redis-mode relay that reaches Redis. */
+async function relayMode(
+  emu: TestEmulator,
+  redis: RedisServer,
+  extra: Partial<RedisModeOptions> = {},
+) {
+  const relay = await startMode(emu, redis, extra)
+  await waitFor(() => relay.mode.health().ok, 10_000, 'redis reachable')
+  return relay
 }
 
 const delivered = (outcomes: DeliveryOutcome[]) =>
@@ -270,17 +281,7 @@ describe('redis mode', () => {
   it('a relay started while Redis is down answers 503, then takes and delivers once Redis is up', async () => {
     const [emu, redis] = await Promise.all([emulator(), redisServer()])
     await redis.kill()
-    const outcomes: DeliveryOutcome[] = []
-    const mode = await createRedisMode({
-      redisUrl: redis.url,
-      role: 'both',
-      loopsRateLimit: 50,
-      loops: createLoopsClient({ apiKey: 'redis-test-key', baseUrl: emu.apiUrl, timeoutMs: 2_000 }),
-      onOutcome: (o) => outcomes.push(o),
-      lockMs: 5_000,
-    })
-    onCleanup(() => mode.stop())
-    mode.start()
+    const { mode, outcomes } = await startMode(emu, redis)
     expect(mode.health().ok).toBe(false)
     expect((await mode.submit(items([event('e-1', 'ada@example.com')]))).status).toBe(503)
 

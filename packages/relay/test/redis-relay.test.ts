@@ -5,8 +5,8 @@ import { ConfigError, configFromEnv } from '../src/config'
 import { parseFlags } from '../src/flags'
 import { createRelay, type RelayOptions } from '../src/relay'
 import { emulator, event, onCleanup, type TestEmulator, waitFor } from './delivery-helpers'
+import { buildRelayIfStale, startRelayProcess } from './helpers/built-cli'
 import { type RedisServer, startRedisServer } from './helpers/redis-server'
-import { buildRelayIfStale, startRelayProcess } from './helpers/relay-process'
 
 async function redisServer(): Promise<RedisServer> {
   const server = await startRedisServer()

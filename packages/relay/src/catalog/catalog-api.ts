@@ -1,14 +1,9 @@
 // The Loops endpoints the property catalog and `loops-relay doctor` read and write:
 // GET /v1/contacts/properties?list=custom, POST /v1/contacts/properties, GET /v1/lists.
-// Same rules as the delivery client (loops-client.ts): one attempt, never rejects, key-free errors.
-import ky, { TimeoutError } from 'ky'
-import {
-  type LoopsClientError,
-  LoopsHttpError,
-  LoopsNetworkError,
-  LoopsTimeoutError,
-} from '../errors'
-import { classifyStatus, describeBody, parseRateLimit } from '../loops-response'
+// The call itself is the delivery client's (loops-request.ts): one attempt, never rejects,
+// key-free errors.
+import { type LoopsClientError, LoopsHttpError } from '../errors'
+import { createLoopsRequest } from '../loops-request'
 import type { RateLimitInfo } from '../loops-types'
 
 export type PropertyType = 'string' | 'number' | 'boolean' | 'date'
@@ -52,13 +47,10 @@ export interface CatalogApiOptions {
 const TYPES: ReadonlySet<string> = new Set(['string', 'number', 'boolean', 'date'])
 
 export function createCatalogApi(options: CatalogApiOptions): CatalogApi {
-  const { apiKey, timeoutMs = 10_000 } = options
-  const api = ky.create({
-    prefixUrl: options.baseUrl.replace(/\/+$/, ''),
-    timeout: timeoutMs,
-    retry: 0,
-    throwHttpErrors: false,
-    headers: { authorization: `Bearer ${apiKey}`, accept: 'application/json' },
+  const send = createLoopsRequest({
+    apiKey: options.apiKey,
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs ?? 10_000,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   })
 
@@ -68,45 +60,37 @@ export function createCatalogApi(options: CatalogApiOptions): CatalogApi {
     read: (data: unknown) => T | undefined,
     json?: unknown,
   ): Promise<CatalogResult<T>> {
-    const path = `/v1/${endpoint}`
-    const deadline = AbortSignal.timeout(timeoutMs)
-    let response: Response
-    let text: string
-    try {
-      response = await api(`v1/${endpoint}`, {
-        method,
-        signal: deadline,
-        ...(json !== undefined ? { json } : {}),
-      })
-      text = await response.text()
-    } catch (cause) {
-      // Never keep ky's error: its `request` carries the Authorization header.
-      const error =
-        cause instanceof TimeoutError || deadline.aborted
-          ? new LoopsTimeoutError({ method, path, timeoutMs })
-          : new LoopsNetworkError({ method, path, code: networkCode(cause) })
-      return { ok: false, retryable: true, reason: error.message, error }
-    }
-    const { status } = response
-    const rateLimit = parseRateLimit(response.headers)
+    const answer = await send({ method, endpoint, json })
+    const { status, rateLimit } = answer
     const extra = rateLimit ? { rateLimit } : {}
-    const verdict = classifyStatus(status, endpoint)
-    if (verdict === 'ok') {
-      const data = read(parseJson(text))
-      if (data !== undefined) return { ok: true, status, data, ...extra }
-      const error = new LoopsHttpError({
-        method,
-        path,
-        status,
-        detail: 'unexpected answer shape',
-        retryable: true,
-      })
-      return { ok: false, status, retryable: true, reason: error.message, error, ...extra }
+    if (!answer.ok) {
+      const { retryable, reason, error } = answer
+      return {
+        ok: false,
+        ...(status !== undefined ? { status } : {}),
+        retryable,
+        reason,
+        error,
+        ...extra,
+      }
     }
-    const retryable = verdict === 'retry'
-    const detail = describeBody(text, apiKey) // redacts the key before it cuts
-    const error = new LoopsHttpError({ method, path, status, detail, retryable })
-    return { ok: false, status, retryable, reason: error.message, error, ...extra }
+    const data = read(parseJson(answer.text))
+    if (data !== undefined) return { ok: true, status: answer.status, data, ...extra }
+    const error = new LoopsHttpError({
+      method,
+      path: `/v1/${endpoint}`,
+      status: answer.status,
+      detail: 'unexpected answer shape',
+      retryable: true,
+    })
+    return {
+      ok: false,
+      status: answer.status,
+      retryable: true,
+      reason: error.message,
+      error,
+      ...extra,
+    }
   }
 
   return {
@@ -144,11 +128,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined
   }
-}
-
-/** undici reports `TypeError: fetch failed` with the socket error as `cause.code`. */
-function networkCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause
-  if (typeof cause?.code === 'string') return cause.code
-  return error instanceof Error ? error.name : undefined
 }

@@ -3,9 +3,9 @@
 // on the same dir keep every write Redis acknowledged. Stopped by PID.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './loopback'
 
 export interface RedisServer {
   url: string
@@ -28,18 +28,6 @@ export function redisServerPath(): string {
   } catch {
     throw new Error('redis-server not found: install it or set REDIS_SERVER_PATH')
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 export async function startRedisServer(
