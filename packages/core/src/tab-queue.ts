@@ -11,7 +11,7 @@
 // longer the text this tab last wrote (another tab adopted them), so a message another tab took
 // over is never sent from here.
 import { QueueOverflowError } from './errors'
-import { readJson } from './storage'
+import { readJson, writeJson } from './storage'
 import { beatAndClaim, markBeat } from './tab-lease'
 import type { DebugLogger, KeyValueStorage, WireMessage } from './types'
 
@@ -92,11 +92,9 @@ export function createTabQueue(options: TabQueueOptions): TabQueue {
     return chunks
   }
 
-  const write = (key: string, value: unknown[]) => {
-    try {
-      value.length ? storage.setItem(key, JSON.stringify(value)) : storage.removeItem(key)
-    } catch {}
-  }
+  // An empty list removes its key.
+  const write = (key: string, value: unknown[]) =>
+    writeJson(storage, key, value.length ? value : undefined)
 
   const saveManifest = (next: Chunk[]) => {
     chunks = next.filter((chunk) => chunk.queued[0])
