@@ -7,11 +7,60 @@
 import { minify as terser } from 'terser'
 import uglify from 'uglify-js'
 
+// Property names the minifier may shorten: members of core's internal objects (the option
+// objects and methods passed between the queue's layers, the facade and the lazy client), which
+// never leave the bundle. Everything else keeps its name: the plugin objects the host SDKs call,
+// the options and env the app passes, error fields, wire messages, stored records, and builtins
+// (`builtins: true` lets a listed name be shortened although a DOM or JS builtin has it too, so
+// no name on this list may be one the bundle reads from a builtin, e.g. Map `get`, Set `add`, or
+// the plugins' `load`). The CDN e2e specs run this build in Chromium.
+const INTERNAL_PROPERTIES = [
+  // queue layers (queue.ts, tab-queue.ts, tab-lease.ts, queue-migration.ts, dispatcher.ts)
+  'adopt',
+  'beat',
+  'beatAt',
+  'claimerId',
+  'enqueue',
+  'globals',
+  'indexKey',
+  'instanceId',
+  'isLive',
+  'isSending',
+  'log',
+  'maxSize',
+  'number',
+  'onAdopted',
+  'onAnswered',
+  'queued',
+  'release',
+  'remove',
+  'report',
+  'retryAfterMs',
+  'send',
+  'takeOver',
+  'waiting',
+  // facade, lazy client, trait store, contact record, identity scope
+  'admit',
+  'clear',
+  'close',
+  'forget',
+  'guard',
+  'handle',
+  'isCreated',
+  'merge',
+  'reset',
+  'save',
+  'use',
+]
+
 export const TERSER_OPTIONS = {
   ecma: 2020,
   toplevel: true,
   compress: { passes: 3 },
-  mangle: { toplevel: true },
+  mangle: {
+    toplevel: true,
+    properties: { builtins: true, regex: new RegExp(`^(${INTERNAL_PROPERTIES.join('|')})$`) },
+  },
 }
 
 /** Minifies one IIFE bundle; `terserOnly` stops after terser (for the bench's comparison). */

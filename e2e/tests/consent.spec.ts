@@ -125,7 +125,8 @@ test('rudder: an integration added after the SDK loaded reports IntegrationNotLo
     .poll(() => call(page, (p) => p.errors, null))
     .toEqual([expect.objectContaining({ name: 'IntegrationNotLoadedError' })])
   const [error] = (await call(page, (p) => p.errors, null)) as Array<{ message: string }>
-  expect(error?.message).toContain('addCustomIntegration() after the SDK loaded')
-  // RudderStack's own words for the same mistake, which the message points to.
+  // The message links to the README's list of likely causes; the first is this one, which
+  // RudderStack reports in its own words.
+  expect(error?.message).toContain('packages/rudder-plugin#when-rudderstack-never-initialises-it')
   expect(console.some((line) => line.includes('Cannot add custom integration'))).toBe(true)
 })

@@ -61,8 +61,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const url = `${options.relayUrl}/v1/batch`
   const sending = new Set<string>()
 
-  const deliver = async (batch: WireMessage[], response: Response) => {
-    const body: Partial<BatchResponse> = (await response.json().catch(() => 0)) || {}
+  const deliver = (batch: WireMessage[], body: Partial<BatchResponse>) => {
     const rejected: Rejection[] = body.rejected || []
     const rejectedIds = rejected.map((rejection) => {
       const messageId = rejection.messageId ?? batch[rejection.index]?.messageId
@@ -81,16 +80,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
   }
 
-  const refuse = async (batch: WireMessage[], response: Response) => {
-    const body: { error?: unknown } = (await response.json().catch(() => 0)) || {}
+  const refuse = (status: number, messageIds: string[], body: { error?: unknown }) => {
     const text = typeof body.error === 'string' ? body.error.slice(0, MAX_RELAY_ERROR_LENGTH) : ''
-    report(
-      new RelayHttpError(
-        response.status,
-        batch.map((message) => message.messageId),
-        text,
-      ),
-    )
+    report(new RelayHttpError(status, messageIds, text))
   }
 
   const send = async (
@@ -124,7 +116,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       if (isRetryable(status)) return { status, retryAfterMs: retryAfter(response, options.now()) }
       // Answered: whatever happens next, this batch leaves the queue.
       options.onAnswered(messageIds)
-      await (status > 299 ? refuse : deliver)(batch, response as Response)
+      // The answer's JSON: `{ accepted, rejected }`, or `{ error }` with a refusal.
+      const answer = (await (response as Response).json().catch(() => 0)) || {}
+      if (status > 299) refuse(status, messageIds, answer)
+      else deliver(batch, answer)
     } finally {
       for (const messageId of messageIds) sending.delete(messageId)
     }

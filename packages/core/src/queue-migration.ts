@@ -5,7 +5,7 @@
 // old version keeps beating there and keeps its queue until it closes (the next page load then
 // moves what it left). Once the old index is empty its key is removed, and this costs one read.
 
-import { readJson } from './storage'
+import { readJson, writeJson } from './storage'
 import { beatAndClaim } from './tab-lease'
 import type { DebugLogger, KeyValueStorage, WireMessage } from './types'
 
@@ -29,9 +29,7 @@ export function migrateLegacyQueues(options: LegacyMigrationOptions): void {
       const key = `${storagePrefix}:q:${ownerId}`
       const messages = readJson<WireMessage[]>(storage, key)
       if (Array.isArray(messages)) options.takeOver(messages)
-      try {
-        storage.removeItem(key)
-      } catch {}
+      writeJson(storage, key, undefined)
       log(`adopted ${Array.isArray(messages) ? messages.length : 0} from ${ownerId} (old layout)`)
     },
   })

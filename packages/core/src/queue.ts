@@ -84,11 +84,9 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
     onAnswered: (messageIds) => tabQueue.remove(messageIds),
   })
   const tabQueue = createTabQueue({
-    storage: options.storage,
-    storagePrefix: options.storagePrefix,
+    ...options,
     maxSize: options.maxQueueSize || 1e3,
     now,
-    log,
     report,
     isSending: dispatcher.isSending,
     onAdopted: () => void drain(),
@@ -99,7 +97,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
     tabQueue.add(buffered)
     buffered = []
     schedule(flushInterval)
-    if (tabQueue.messages().length >= flushAt) void drain()
+    if (tabQueue.waiting().length >= flushAt) void drain()
   }
 
   // The retry timer, the flush timer and `online` all end up here.
@@ -132,7 +130,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
         while (!closed && !holding && isOnline()) {
           // Everything waiting, up to 100 per request, whatever flushAt: a backlog drains fast.
           const batch = tabQueue
-            .messages()
+            .waiting()
             .filter((message) => !dispatcher.isSending(message.messageId))
             .slice(0, MAX_BATCH)
           if (!batch[0]) break
@@ -147,7 +145,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
         log('queue error', error)
       }
       draining = undefined
-      if (isOnline() && tabQueue.messages()[0]) schedule(flushInterval)
+      if (isOnline() && tabQueue.waiting()[0]) schedule(flushInterval)
     })())
 
   // The page is going away: one keepalive request with what fits the browser's keepalive quota
@@ -156,7 +154,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
     writeBuffered()
     if (!isOnline()) return
     let bytes = 0
-    const batch = tabQueue.messages().filter((message) => {
+    const batch = tabQueue.waiting().filter((message) => {
       if (dispatcher.isSending(message.messageId) || bytes >= KEEPALIVE_BYTES) return false
       bytes += new Blob([JSON.stringify(message)]).size
       return bytes < KEEPALIVE_BYTES
@@ -165,8 +163,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
   }
 
   migrateLegacyQueues({
-    storage: options.storage,
-    storagePrefix: options.storagePrefix,
+    ...options,
     claimerId: tabQueue.instanceId,
     now,
     isLive: () => !closed,
@@ -174,7 +171,6 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
       tabQueue.add(messages, true)
       void drain()
     },
-    log,
   })
   tabQueue.beat()
   const beating = setInterval(tabQueue.beat, heartbeat)
@@ -199,7 +195,7 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
       }
     },
     flush: drain,
-    pending: () => tabQueue.messages().concat(buffered),
+    pending: () => tabQueue.waiting().concat(buffered),
     close() {
       writeBuffered()
       closed = true

@@ -11,7 +11,7 @@
 // longer the text this tab last wrote (another tab adopted them), so a message another tab took
 // over is never sent from here.
 import { QueueOverflowError } from './errors'
-import { readJson } from './storage'
+import { readJson, writeJson } from './storage'
 import { beatAndClaim, markBeat } from './tab-lease'
 import type { DebugLogger, KeyValueStorage, WireMessage } from './types'
 
@@ -33,7 +33,7 @@ export interface TabQueueOptions {
 export interface TabQueue {
   readonly instanceId: string
   /** Every message waiting in this tab's queue, oldest first. */
-  messages(): WireMessage[]
+  waiting(): WireMessage[]
   /** Persists new messages (at the end, or before the others when they are older: adoption). */
   add(messages: WireMessage[], older?: boolean): void
   /** Removes these messages (answered by the relay). */
@@ -54,7 +54,7 @@ const CHUNK_SIZE = 50
 
 interface Chunk {
   number: number
-  messages: WireMessage[]
+  queued: WireMessage[]
 }
 
 const readArray = <T>(storage: KeyValueStorage, key: string): T[] => {
@@ -77,7 +77,7 @@ export function createTabQueue(options: TabQueueOptions): TabQueue {
   const readTab = (tab: string): Chunk[] =>
     readArray<number>(storage, manifestKey(tab)).map((number) => ({
       number,
-      messages: readArray<WireMessage>(storage, chunkKey(tab, number)),
+      queued: readArray<WireMessage>(storage, chunkKey(tab, number)),
     }))
 
   const ownChunks = (): Chunk[] => {
@@ -92,14 +92,12 @@ export function createTabQueue(options: TabQueueOptions): TabQueue {
     return chunks
   }
 
-  const write = (key: string, value: unknown[]) => {
-    try {
-      value.length ? storage.setItem(key, JSON.stringify(value)) : storage.removeItem(key)
-    } catch {}
-  }
+  // An empty list removes its key.
+  const write = (key: string, value: unknown[]) =>
+    writeJson(storage, key, value.length ? value : undefined)
 
   const saveManifest = (next: Chunk[]) => {
-    chunks = next.filter((chunk) => chunk.messages[0])
+    chunks = next.filter((chunk) => chunk.queued[0])
     const numbers = chunks.map((chunk) => chunk.number)
     const text = numbers[0] === undefined ? null : JSON.stringify(numbers)
     if (text !== manifestText) write(manifestKey(instanceId), numbers)
@@ -109,13 +107,13 @@ export function createTabQueue(options: TabQueueOptions): TabQueue {
   // Rewrites (or removes) each chunk that loses a message; untouched chunks are not written.
   const without = (list: Chunk[], messageIds: Set<string>): Chunk[] =>
     list.map((chunk) => {
-      const rest = chunk.messages.filter((message) => !messageIds.has(message.messageId))
-      if (rest.length === chunk.messages.length) return chunk
+      const rest = chunk.queued.filter((message) => !messageIds.has(message.messageId))
+      if (rest.length === chunk.queued.length) return chunk
       write(chunkKey(instanceId, chunk.number), rest)
-      return { number: chunk.number, messages: rest }
+      return { number: chunk.number, queued: rest }
     })
 
-  const messages = () => ownChunks().flatMap((chunk) => chunk.messages)
+  const waiting = () => ownChunks().flatMap((chunk) => chunk.queued)
 
   const add = (added: WireMessage[], older?: boolean) => {
     if (!added[0]) return
@@ -123,23 +121,23 @@ export function createTabQueue(options: TabQueueOptions): TabQueue {
     for (const chunk of current) nextNumber = Math.max(nextNumber, chunk.number + 1)
     const last = current[current.length - 1]
     let next: Chunk[]
-    if (!older && last && last.messages.length + added.length <= CHUNK_SIZE) {
+    if (!older && last && last.queued.length + added.length <= CHUNK_SIZE) {
       // The newest chunk still has room: rewritten (its size is bounded), no new key.
-      const grown = { number: last.number, messages: last.messages.concat(added) }
-      write(chunkKey(instanceId, grown.number), grown.messages)
+      const grown = { number: last.number, queued: last.queued.concat(added) }
+      write(chunkKey(instanceId, grown.number), grown.queued)
       next = [...current.slice(0, -1), grown]
     } else {
-      const chunk = { number: nextNumber++, messages: added }
+      const chunk = { number: nextNumber++, queued: added }
       write(chunkKey(instanceId, chunk.number), added) // before the manifest names it
       next = older ? [chunk, ...current] : [...current, chunk]
     }
     // Over maxSize the oldest messages go, except those inside a request right now: they may
     // still be delivered, and reporting them dropped would count them twice.
-    let excess = next.reduce((sum, each) => sum + each.messages.length, 0) - options.maxSize
+    let excess = next.reduce((sum, each) => sum + each.queued.length, 0) - options.maxSize
     if (excess > 0) {
       const dropped: string[] = []
       for (const each of next)
-        for (const message of each.messages)
+        for (const message of each.queued)
           if (excess > 0 && !options.isSending(message.messageId)) {
             dropped.push(message.messageId)
             excess--
@@ -154,7 +152,7 @@ export function createTabQueue(options: TabQueueOptions): TabQueue {
 
   const adoptTab = (ownerId: string) => {
     const theirs = readTab(ownerId)
-    const adopted = theirs.flatMap((chunk) => chunk.messages)
+    const adopted = theirs.flatMap((chunk) => chunk.queued)
     // Saved before theirs is removed: a crash in between duplicates (harmless) instead of losing.
     add(adopted, true)
     for (const chunk of theirs) write(chunkKey(ownerId, chunk.number), [])
@@ -165,7 +163,7 @@ export function createTabQueue(options: TabQueueOptions): TabQueue {
 
   return {
     instanceId,
-    messages,
+    waiting,
     add,
     remove: (messageIds) => saveManifest(without(ownChunks(), new Set(messageIds))),
     beat: () =>

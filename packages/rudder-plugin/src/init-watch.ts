@@ -1,13 +1,18 @@
 import { createDebugLog, LoopsCdpError, type LoopsCdpOptions, reportError } from '@loops-cdp/core'
 
+/** Where the likely causes are listed (the package README); the message links to it. */
+export const NOT_LOADED_HELP =
+  'https://github.com/loops-cdp/loops-cdp/tree/main/packages/rudder-plugin#when-rudderstack-never-initialises-it'
+
 /**
  * RudderStack never initialised the integration (called its `init`) within `waitedMs` of its
- * creation: nothing will be delivered. The message lists the likely causes.
+ * creation: nothing will be delivered. The message links to the likely causes: the text ships in
+ * the CDN build, so the list itself lives in the README.
  */
 export class IntegrationNotLoadedError extends LoopsCdpError {
   constructor(readonly waitedMs: number) {
     super(
-      `RudderStack did not initialise the Loops integration in ${waitedMs} ms. Likely: addCustomIntegration() after the SDK loaded ("Cannot add custom integration"), the destination id is not a Custom Device Mode destination of this source, the SDK plugins did not load (use @rudderstack/analytics-js/bundled), or no consent`,
+      `RudderStack did not initialise the Loops integration in ${waitedMs} ms; likely causes: ${NOT_LOADED_HELP}`,
       'IntegrationNotLoadedError',
     )
   }

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs'
 import type { LoopsCdpError } from '@loops-cdp/core'
 import type { RSALogger, RSAnalytics } from '@rudderstack/analytics-js'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { memoryStorage } from '../../core/test/relay-sink'
 import { IntegrationNotLoadedError, loopsIntegration } from '../src/index'
+import { NOT_LOADED_HELP } from '../src/init-watch'
 
 const analytics = {} as RSAnalytics
 const logger = {} as RSALogger
@@ -37,11 +39,9 @@ describe('IntegrationNotLoadedError', () => {
     const error = errors[0]
     expect(error).toBeInstanceOf(IntegrationNotLoadedError)
     expect(error).toMatchObject({ name: 'IntegrationNotLoadedError', waitedMs: 5_000 })
-    // The likely causes, so the developer knows where to look.
-    expect(error?.message).toContain('Cannot add custom integration')
-    expect(error?.message).toContain('Custom Device Mode')
-    expect(error?.message).toContain('@rudderstack/analytics-js/bundled')
-    expect(error?.message).toContain('consent')
+    // Where the likely causes are, so the developer knows where to look.
+    expect(error?.message).toContain('in 5000 ms')
+    expect(error?.message).toContain(NOT_LOADED_HELP)
     expect(lines).toEqual([error?.message])
   })
 
@@ -69,5 +69,28 @@ describe('IntegrationNotLoadedError', () => {
     const { errors } = setup()
     vi.advanceTimersByTime(60_000)
     expect(errors).toEqual([])
+  })
+
+  it('links to the README section that lists the likely causes', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    const anchor = NOT_LOADED_HELP.split('#')[1]
+    const heading = readme.split('\n').find(
+      (line) =>
+        /^#+ /.test(line) &&
+        line
+          .replace(/^#+ /, '')
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-') === anchor,
+    )
+    expect(heading).toBeDefined()
+    const section = readme.slice(readme.indexOf(heading as string))
+    for (const cause of [
+      'Cannot add custom integration',
+      'Custom Device Mode',
+      '@rudderstack/analytics-js/bundled',
+      'consent',
+    ])
+      expect(section).toContain(cause)
   })
 })
