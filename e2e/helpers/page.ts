@@ -94,3 +94,24 @@ export async function deliveredIds(page: Page, type: 'contact' | 'event'): Promi
 export function uniqueEmail(tag: string): string {
   return `${tag}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`
 }
+
+/**
+ * Overrides fields of the example page's `window.LOOPS_EXAMPLE` (its relay URL, its origin…) in
+ * every page of the context, before the page's own scripts read it. Not with context.route: once a
+ * context routes anything, Playwright answers CORS preflights itself.
+ */
+export async function overrideExampleConfig(
+  context: BrowserContext,
+  overrides: Record<string, string>,
+): Promise<void> {
+  await context.addInitScript((fields) => {
+    let config: unknown
+    Object.defineProperty(window, 'LOOPS_EXAMPLE', {
+      configurable: true,
+      get: () => config,
+      set: (value: object) => {
+        config = { ...value, ...fields }
+      },
+    })
+  }, overrides)
+}

@@ -5,7 +5,14 @@
 // that records its method.
 import { expect, test, VARIANTS } from '../fixtures'
 import { CountingProxy } from '../helpers/counting-proxy'
-import { deliveredIds, identify, openExample, track, uniqueEmail } from '../helpers/page'
+import {
+  deliveredIds,
+  identify,
+  openExample,
+  overrideExampleConfig,
+  track,
+  uniqueEmail,
+} from '../helpers/page'
 
 for (const variant of VARIANTS) {
   test.describe(variant.name, () => {
@@ -19,18 +26,7 @@ for (const variant of VARIANTS) {
       const proxy = await CountingProxy.start(app.url)
       try {
         // The page (http://127.0.0.1:<port>) is told its relay is http://localhost:<proxy>/loops.
-        // Not with context.route: once a context routes anything, Playwright answers CORS
-        // preflights itself, and they would never reach the proxy.
-        await context.addInitScript((relayUrl) => {
-          let config: unknown
-          Object.defineProperty(window, 'LOOPS_EXAMPLE', {
-            configurable: true,
-            get: () => config,
-            set: (value: object) => {
-              config = { ...value, relayUrl }
-            },
-          })
-        }, `${proxy.origin}/loops`)
+        await overrideExampleConfig(context, { relayUrl: `${proxy.origin}/loops` })
         const page = await openExample(context, app, variant)
         const email = uniqueEmail('cors')
         await identify(page, { userId: 'user-21', email, firstName: 'Noa', plan: 'pro' })

@@ -5,7 +5,7 @@
 // RELAY_ALLOWED_ORIGINS and answers 403 — an answer the page can read, as it is same-origin.
 import { expect, test, VARIANTS } from '../fixtures'
 import { CountingProxy } from '../helpers/counting-proxy'
-import { identify, track, uniqueEmail } from '../helpers/page'
+import { identify, overrideExampleConfig, track, uniqueEmail } from '../helpers/page'
 
 interface PageErrors {
   loopsDebug?: { errors: Array<{ name: string; message: string }> }
@@ -23,22 +23,12 @@ for (const variant of VARIANTS) {
       const proxy = await CountingProxy.start(app.url)
       try {
         // Everything the page loads (the SDK's vendor stubs included) goes through the proxy.
-        await context.addInitScript((origin) => {
-          let config: unknown
-          Object.defineProperty(window, 'LOOPS_EXAMPLE', {
-            configurable: true,
-            get: () => config,
-            set: (value: object) => {
-              config = {
-                ...value,
-                origin,
-                relayUrl: `${origin}/loops`,
-                // The example server signs the page's user: also through the proxy.
-                identityUrl: `${origin}/api/identity`,
-              }
-            },
-          })
-        }, proxy.origin)
+        await overrideExampleConfig(context, {
+          origin: proxy.origin,
+          relayUrl: `${proxy.origin}/loops`,
+          // The example server signs the page's user: also through the proxy.
+          identityUrl: `${proxy.origin}/api/identity`,
+        })
         const page = await context.newPage()
         await page.goto(`${proxy.origin}${variant.path}`)
         await expect(page.locator('html')).toHaveAttribute('data-loops-ready', 'true')
